@@ -1,0 +1,89 @@
+#include "tailor/profile.h"
+
+#include <algorithm>
+
+namespace tailor {
+
+std::uint64_t Evidence::count() const {
+  std::uint64_t n = 0;
+  for (const auto& [exe, c] : by) n += c;
+  return n;
+}
+
+namespace {
+
+void add(Evidence& into, const Evidence& from) {
+  for (const auto& [exe, n] : from.by) into.by[exe] += n;
+}
+
+template <typename K>
+void add_map(std::map<K, Evidence>& into, const std::map<K, Evidence>& from) {
+  for (const auto& [k, ev] : from) add(into[k], ev);
+}
+
+void add_caps(std::map<std::string, CapUse>& into, const std::map<std::string, CapUse>& from) {
+  for (const auto& [name, use] : from) {
+    auto& dst = into[name];
+    dst.reasons.insert(use.reasons.begin(), use.reasons.end());
+    add(dst.ev, use.ev);
+  }
+}
+
+}  // namespace
+
+void merge_into(Profile& into, const Profile& from) {
+  for (const auto& [arch, calls] : from.syscalls) add_map(into.syscalls[arch], calls);
+  for (const auto& [path, use] : from.files) {
+    auto& dst = into.files[path];
+    dst.access.insert(use.access.begin(), use.access.end());
+    dst.errors.insert(use.errors.begin(), use.errors.end());
+    dst.succeeded = dst.succeeded || use.succeeded;
+    add(dst.ev, use.ev);
+  }
+  add_map(into.sockets, from.sockets);
+  add_map(into.endpoints, from.endpoints);
+
+  auto& ip = into.process;
+  const auto& fp = from.process;
+  add_map(ip.namespaces, fp.namespaces);
+  for (const auto& [path, exe] : fp.executables) {
+    auto& dst = ip.executables[path];
+    dst.setuid = dst.setuid || exe.setuid;
+    dst.setgid = dst.setgid || exe.setgid;
+    dst.file_caps = dst.file_caps || exe.file_caps;
+    add(dst.ev, exe.ev);
+  }
+  add_map(ip.uids, fp.uids);
+  add_map(ip.gids, fp.gids);
+  add_map(ip.ioctls, fp.ioctls);
+  add_map(ip.prctl, fp.prctl);
+  add_map(ip.personality, fp.personality);
+  add_map(ip.exec_mappings, fp.exec_mappings);
+
+  add_caps(into.capabilities, from.capabilities);
+  add_caps(into.capability_hints, from.capability_hints);
+
+  auto& r = into.resources;
+  const auto& s = from.resources;
+  r.peak_processes = std::max(r.peak_processes, s.peak_processes);
+  r.peak_threads = std::max(r.peak_threads, s.peak_threads);
+  r.peak_rss_kb = std::max(r.peak_rss_kb, s.peak_rss_kb);
+  r.peak_fds = std::max(r.peak_fds, s.peak_fds);
+  r.wall_seconds = std::max(r.wall_seconds, s.wall_seconds);
+
+  into.commands.insert(from.commands.begin(), from.commands.end());
+}
+
+Profile merge(const Profile& a, const Profile& b) {
+  Profile out = a;
+  merge_into(out, b);
+  return out;
+}
+
+std::size_t distinct_syscalls(const Profile& p) {
+  std::size_t n = 0;
+  for (const auto& [arch, calls] : p.syscalls) n += calls.size();
+  return n;
+}
+
+}  // namespace tailor

@@ -1,0 +1,52 @@
+// `tailor record`: run a command under tracing and build the Profile of what it needed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tailor/profile.h"
+
+namespace tailor {
+
+enum class TraceMode {
+  kAuto,     // seccomp if tailor may install a filter without no-new-privileges, else syscall
+  kSeccomp,  // SECCOMP_RET_TRACE filter installed before exec: one stop per syscall
+  kSyscall,  // plain PTRACE_SYSCALL entry/exit stops: twice the stops, no filter, no NNP
+};
+
+// Live counters for a progress line. The tracer only counts; the CLI formats.
+struct RecordProgress {
+  std::uint64_t processes = 0;  // processes seen so far
+  std::uint64_t alive = 0;      // tasks alive now
+  std::uint64_t syscalls = 0;   // syscalls seen so far
+  std::uint64_t distinct = 0;   // distinct (arch, syscall) pairs
+};
+
+struct RecordOptions {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH like execvp
+  TraceMode mode = TraceMode::kAuto;
+  // Called from the tracer loop at most every `progress_interval_ms`; may be empty.
+  std::function<void(const RecordProgress&)> on_progress;
+  unsigned progress_interval_ms = 200;
+};
+
+struct RecordResult {
+  Profile profile;
+  int exit_status = 0;  // shell convention: code, or 128+N if killed by signal N
+  TraceMode mode_used = TraceMode::kSeccomp;
+  std::vector<std::string> notices;  // one-line remarks for the user (e.g. why a mode was chosen)
+};
+
+// Runs opts.argv to completion (and every process it starts), forwarding signals sent to
+// tailor. Throws tailor::Error if the command cannot be started or tracing cannot be set up.
+RecordResult record(const RecordOptions& opts);
+
+// Whether this process may install a seccomp filter without no-new-privileges
+// (CAP_SYS_ADMIN in its user namespace), which kAuto uses to choose kSeccomp.
+bool can_filter_without_nnp();
+
+}  // namespace tailor

@@ -1,0 +1,136 @@
+// Shared helpers for tests that run real processes: a temp dir that cleans itself, and a way
+// to run a command with a timeout, capturing its output and exit status.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tailor/profile.h"
+#include "tailor/profile_json.h"
+
+namespace tailor::test {
+
+inline std::string tailor_bin() { return TAILOR_BIN; }
+inline std::string sample(const std::string& name) {
+  return std::string(TAILOR_SAMPLES_DIR) + "/" + name;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "tailor-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+    ::chmod(path_.c_str(), 0755);  // tests also run workloads as other users
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int status = -1;        // shell-style: exit code or 128+signal; -1 on timeout
+  std::string out, err;   // captured stdout and stderr
+  bool timed_out = false;
+};
+
+// Runs argv (execvp) with stdin from /dev/null, capturing stdout/stderr. Kills the process
+// group on timeout. `setup`, if given, runs in the child before exec.
+inline RunResult run(const std::vector<std::string>& argv, double timeout_s = 120,
+                     void (*setup)() = nullptr) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    if (setup) setup();
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  RunResult r;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+  struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      r.timed_out = true;
+      ::kill(-pid, SIGKILL);
+      break;
+    }
+    if (::poll(fds, 2, static_cast<int>(left)) < 0) continue;
+    for (auto& f : fds) {
+      if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP))) continue;
+      char buf[8192];
+      ssize_t n = ::read(f.fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(f.fd);
+        f.fd = -1;
+        --open_fds;
+      } else {
+        (&f == &fds[0] ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  if (r.timed_out) return r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+// `tailor record -o OUT -- argv...`, returning the run and the profile it wrote.
+struct Recorded {
+  RunResult run;
+  Profile profile;
+};
+
+inline Recorded record(const std::vector<std::string>& argv, const std::string& out,
+                       const std::vector<std::string>& extra = {}, double timeout_s = 120) {
+  std::vector<std::string> cmd = {tailor_bin(), "record", "-q", "-o", out};
+  cmd.insert(cmd.end(), extra.begin(), extra.end());
+  cmd.push_back("--");
+  cmd.insert(cmd.end(), argv.begin(), argv.end());
+  Recorded r;
+  r.run = run(cmd, timeout_s);
+  if (std::filesystem::exists(out)) r.profile = load_profile(out);
+  return r;
+}
+
+inline bool has_syscall(const Profile& p, const std::string& arch, const std::string& name) {
+  auto a = p.syscalls.find(arch);
+  return a != p.syscalls.end() && a->second.count(name) > 0;
+}
+
+}  // namespace tailor::test

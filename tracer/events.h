@@ -1,0 +1,57 @@
+// The seam between a tracing backend and what is built from its events.
+//
+// A backend (ptrace today, seccomp user notification later) only knows how to stop a task at a
+// syscall and resume it. Everything else — decoding arguments, reading tracee memory, inferring
+// capabilities, building the Profile — lives behind EventSink and is shared by all backends.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tailor::tracer {
+
+struct SyscallEntry {
+  pid_t tid = 0;
+  std::uint32_t arch = 0;  // libseccomp arch token, x32 already told apart from x86_64
+  std::uint64_t nr = 0;    // as the kernel passed it (x32 bit included)
+  std::array<std::uint64_t, 6> args{};
+};
+
+enum class Want { kNothing, kExit };
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // A syscall is about to run. Return kExit to be told its result.
+  virtual Want on_syscall_entry(const SyscallEntry& e) = 0;
+  // The result of the syscall last reported for `tid` (>= 0, or -errno).
+  virtual void on_syscall_exit(pid_t tid, std::int64_t result) = 0;
+  // A new task (process or thread) is being traced. parent is 0 for the first one.
+  virtual void on_task_start(pid_t tid, pid_t parent) = 0;
+  // `tid` completed an execve; former_tid differs when a non-leader thread exec'd.
+  virtual void on_exec(pid_t tid, pid_t former_tid) = 0;
+  // The task is gone. `ru` is its rusage where the backend has one (may be null).
+  virtual void on_task_exit(pid_t tid, const struct rusage* ru) = 0;
+  // Called periodically from the event loop (for progress output).
+  virtual void on_tick() {}
+};
+
+struct LaunchSpec {
+  std::vector<std::string> argv;
+  bool seccomp_filter = true;  // install the SECCOMP_RET_TRACE filter before exec
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Starts the command, traces it and all its descendants until every one has exited, and
+  // returns the main process's wait status. Throws tailor::Error if it cannot start.
+  virtual int run(const LaunchSpec& spec, EventSink& sink) = 0;
+};
+
+}  // namespace tailor::tracer
