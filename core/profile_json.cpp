@@ -1,6 +1,7 @@
 #include "tailor/profile_json.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,7 +60,7 @@ json caps_json(const std::map<std::string, CapUse>& caps) {
   throw Error("malformed tailor profile: " + where + ": " + what);
 }
 
-const json& member(const json& obj, const char* key, const std::string& where) {
+const json& member(const json& obj, const char* key, const std::string& /*where*/) {
   static const json null_json;
   auto it = obj.find(key);
   return it == obj.end() ? null_json : *it;

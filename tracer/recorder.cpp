@@ -1,0 +1,960 @@
+// The Recorder: from syscall events to a Profile.
+//
+// Hot path first. Most syscalls (read, write, futex, getppid, ...) carry nothing we decode, so
+// for them the whole cost is one hash lookup of (arch, nr) -> SyscallInfo and one counter bump
+// keyed by (executable, arch, nr). Names, evidence maps and the Profile are only built at the
+// end. Calls that name files, create fds, touch sockets or can need a capability get decoded:
+// their pointer arguments are read from tracee memory at entry (before the kernel may change
+// them), and their result is asked for so that a probe that failed is told apart from a real
+// access and a capability that was used from one that was refused.
+#include "recorder.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/net.h>
+#include <linux/netlink.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <seccomp.h>
+
+#include "tailor/capabilities.h"
+#include "tailor/syscalls.h"
+
+namespace tailor::tracer {
+
+namespace {
+
+// ---- what each syscall means to the recorder ----------------------------------------------------
+
+enum class Kind : std::uint8_t {
+  kPlain,       // nothing to decode
+  kPath,        // path arguments per PathSpec
+  kOpen,        // open/openat/creat/openat2: access from flags, result is an fd
+  kExec,        // execve/execveat
+  kFdResult,    // returns a new fd (dup, eventfd, epoll_create, ...)
+  kFdPair,      // writes two fds to args[0] (pipe) or args[3] (socketpair)
+  kSocket,
+  kAddr,        // bind/connect/sendto: sockaddr in args[1], len in args[2] (sendto: 4, 5)
+  kSendmsg,
+  kListen,
+  kClose,
+  kIoctl,
+  kPrctl,
+  kPersonality,
+  kClone,
+  kClone3,
+  kUnshare,
+  kSetns,
+  kMmap,
+  kMprotect,
+  kSetId,       // set*uid/set*gid: ids in args
+  kChdir,       // fchdir (chdir/chroot are kPath and also drop the cwd cache)
+  kSocketcall,  // i386 multiplexer
+};
+
+struct PathSpec {
+  const char* name;
+  int dfd, path;  // argument indexes; dfd -1 = relative to cwd; path -1 = none
+  const char* access;
+  int dfd2 = -1, path2 = -1;
+  const char* access2 = nullptr;
+  int flags_arg = -1;  // AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH / AT_REMOVEDIR live here
+};
+
+// Every syscall whose arguments name a path, with the access it means. Open and exec calls
+// are handled apart (their access depends on flags and on the result).
+constexpr PathSpec kPathSpecs[] = {
+    {"stat", -1, 0, "stat"},
+    {"lstat", -1, 0, "stat"},
+    {"stat64", -1, 0, "stat"},
+    {"lstat64", -1, 0, "stat"},
+    {"oldstat", -1, 0, "stat"},
+    {"oldlstat", -1, 0, "stat"},
+    {"newfstatat", 0, 1, "stat", -1, -1, nullptr, 3},
+    {"fstatat64", 0, 1, "stat", -1, -1, nullptr, 3},
+    {"statx", 0, 1, "stat", -1, -1, nullptr, 2},
+    {"access", -1, 0, "stat"},
+    {"faccessat", 0, 1, "stat"},
+    {"faccessat2", 0, 1, "stat", -1, -1, nullptr, 3},
+    {"readlink", -1, 0, "stat"},
+    {"readlinkat", 0, 1, "stat"},
+    {"statfs", -1, 0, "stat"},
+    {"statfs64", -1, 0, "stat"},
+    {"name_to_handle_at", 0, 1, "stat", -1, -1, nullptr, 4},
+    {"unlink", -1, 0, "unlink"},
+    {"unlinkat", 0, 1, "unlink", -1, -1, nullptr, 2},
+    {"rmdir", -1, 0, "rmdir"},
+    {"mkdir", -1, 0, "mkdir"},
+    {"mkdirat", 0, 1, "mkdir"},
+    {"rename", -1, 0, "rename", -1, 1, "create"},
+    {"renameat", 0, 1, "rename", 2, 3, "create"},
+    {"renameat2", 0, 1, "rename", 2, 3, "create"},
+    {"link", -1, 0, "link", -1, 1, "create"},
+    {"linkat", 0, 1, "link", 2, 3, "create", 4},
+    {"symlink", -1, -1, nullptr, -1, 1, "create"},
+    {"symlinkat", -1, -1, nullptr, 1, 2, "create"},
+    {"chmod", -1, 0, "chmod"},
+    {"fchmodat", 0, 1, "chmod"},
+    {"fchmodat2", 0, 1, "chmod", -1, -1, nullptr, 3},
+    {"chown", -1, 0, "chown"},
+    {"lchown", -1, 0, "chown"},
+    {"fchownat", 0, 1, "chown", -1, -1, nullptr, 4},
+    {"truncate", -1, 0, "truncate"},
+    {"truncate64", -1, 0, "truncate"},
+    {"chdir", -1, 0, "chdir"},
+    {"chroot", -1, 0, "chroot"},
+    {"mknod", -1, 0, "mknod"},
+    {"mknodat", 0, 1, "mknod"},
+    {"utime", -1, 0, "utime"},
+    {"utimes", -1, 0, "utime"},
+    {"futimesat", 0, 1, "utime"},
+    {"utimensat", 0, 1, "utime", -1, -1, nullptr, 3},
+    {"setxattr", -1, 0, "xattr"},
+    {"lsetxattr", -1, 0, "xattr"},
+    {"getxattr", -1, 0, "xattr"},
+    {"lgetxattr", -1, 0, "xattr"},
+    {"listxattr", -1, 0, "xattr"},
+    {"llistxattr", -1, 0, "xattr"},
+    {"removexattr", -1, 0, "xattr"},
+    {"lremovexattr", -1, 0, "xattr"},
+    {"mount", -1, 1, "mount"},
+    {"umount", -1, 0, "mount"},
+    {"umount2", -1, 0, "mount"},
+    {"pivot_root", -1, 0, "mount", -1, 1, "mount"},
+    {"swapon", -1, 0, "write"},
+    {"swapoff", -1, 0, "write"},
+    {"acct", -1, 0, "write"},
+    {"inotify_add_watch", -1, 1, "stat"},
+    {"fanotify_mark", 3, 4, "stat"},
+};
+
+// i386 spells many calls differently; the decoder and the capability rules see one name.
+std::string normalise(std::uint32_t arch, const std::string& name) {
+  if (arch != SCMP_ARCH_X86) return name;
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"chown32", "chown"},         {"lchown32", "lchown"},       {"fchown32", "fchown"},
+      {"setuid32", "setuid"},       {"setgid32", "setgid"},       {"setreuid32", "setreuid"},
+      {"setregid32", "setregid"},   {"setresuid32", "setresuid"}, {"setresgid32", "setresgid"},
+      {"setfsuid32", "setfsuid"},   {"setfsgid32", "setfsgid"},   {"setgroups32", "setgroups"},
+      {"mmap2", "mmap"},            {"fcntl64", "fcntl"},         {"ftruncate64", "ftruncate"},
+      {"prlimit64", "prlimit64"},   {"ugetrlimit", "getrlimit"},
+  };
+  for (const auto& [from, to] : kRenames)
+    if (name == from) return to;
+  return name;
+}
+
+struct KindEntry {
+  const char* name;
+  Kind kind;
+};
+constexpr KindEntry kKinds[] = {
+    {"open", Kind::kOpen},
+    {"openat", Kind::kOpen},
+    {"openat2", Kind::kOpen},
+    {"creat", Kind::kOpen},
+    {"execve", Kind::kExec},
+    {"execveat", Kind::kExec},
+    {"dup", Kind::kFdResult},
+    {"dup2", Kind::kFdResult},
+    {"dup3", Kind::kFdResult},
+    {"accept", Kind::kFdResult},
+    {"accept4", Kind::kFdResult},
+    {"eventfd", Kind::kFdResult},
+    {"eventfd2", Kind::kFdResult},
+    {"epoll_create", Kind::kFdResult},
+    {"epoll_create1", Kind::kFdResult},
+    {"timerfd_create", Kind::kFdResult},
+    {"signalfd", Kind::kFdResult},
+    {"signalfd4", Kind::kFdResult},
+    {"inotify_init", Kind::kFdResult},
+    {"inotify_init1", Kind::kFdResult},
+    {"fanotify_init", Kind::kFdResult},
+    {"memfd_create", Kind::kFdResult},
+    {"memfd_secret", Kind::kFdResult},
+    {"pidfd_open", Kind::kFdResult},
+    {"pidfd_getfd", Kind::kFdResult},
+    {"userfaultfd", Kind::kFdResult},
+    {"perf_event_open", Kind::kFdResult},
+    {"bpf", Kind::kFdResult},
+    {"io_uring_setup", Kind::kFdResult},
+    {"pipe", Kind::kFdPair},
+    {"pipe2", Kind::kFdPair},
+    {"socketpair", Kind::kFdPair},
+    {"socket", Kind::kSocket},
+    {"bind", Kind::kAddr},
+    {"connect", Kind::kAddr},
+    {"sendto", Kind::kAddr},
+    {"sendmsg", Kind::kSendmsg},
+    {"listen", Kind::kListen},
+    {"close", Kind::kClose},
+    {"ioctl", Kind::kIoctl},
+    {"prctl", Kind::kPrctl},
+    {"personality", Kind::kPersonality},
+    {"clone", Kind::kClone},
+    {"clone3", Kind::kClone3},
+    {"unshare", Kind::kUnshare},
+    {"setns", Kind::kSetns},
+    {"mmap", Kind::kMmap},
+    {"mprotect", Kind::kMprotect},
+    {"pkey_mprotect", Kind::kMprotect},
+    {"setuid", Kind::kSetId},
+    {"setreuid", Kind::kSetId},
+    {"setresuid", Kind::kSetId},
+    {"setfsuid", Kind::kSetId},
+    {"setgid", Kind::kSetId},
+    {"setregid", Kind::kSetId},
+    {"setresgid", Kind::kSetId},
+    {"setfsgid", Kind::kSetId},
+    {"fchdir", Kind::kChdir},
+    {"socketcall", Kind::kSocketcall},
+};
+
+std::string family_name(int family) {
+  switch (family) {
+    case AF_UNSPEC: return "unspec";
+    case AF_UNIX: return "unix";
+    case AF_INET: return "inet";
+    case AF_INET6: return "inet6";
+    case AF_NETLINK: return "netlink";
+    case AF_PACKET: return "packet";
+    case AF_KEY: return "key";
+    case AF_ALG: return "alg";
+    case AF_VSOCK: return "vsock";
+    case AF_BLUETOOTH: return "bluetooth";
+    case AF_CAN: return "can";
+    case AF_TIPC: return "tipc";
+    case AF_XDP: return "xdp";
+    case AF_APPLETALK: return "appletalk";
+    case AF_AX25: return "ax25";
+    default: return "AF_" + std::to_string(family);
+  }
+}
+
+std::string type_name(int type) {
+  switch (type & 0xf) {
+    case SOCK_STREAM: return "stream";
+    case SOCK_DGRAM: return "dgram";
+    case SOCK_RAW: return "raw";
+    case SOCK_RDM: return "rdm";
+    case SOCK_SEQPACKET: return "seqpacket";
+    case SOCK_DCCP: return "dccp";
+    case SOCK_PACKET: return "packet";
+    default: return "SOCK_" + std::to_string(type & 0xf);
+  }
+}
+
+constexpr std::pair<std::uint64_t, const char*> kNamespaceFlags[] = {
+    {CLONE_NEWNS, "CLONE_NEWNS"},   {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS"}, {CLONE_NEWIPC, "CLONE_NEWIPC"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER"}, {CLONE_NEWPID, "CLONE_NEWPID"},
+    {CLONE_NEWNET, "CLONE_NEWNET"}, {0x00000080 /* CLONE_NEWTIME, newer than glibc's header */,
+                                     "CLONE_NEWTIME"},
+};
+
+#define TAILOR_PR(x) {x, #x}
+constexpr std::pair<int, const char*> kPrctlNames[] = {
+    TAILOR_PR(PR_SET_PDEATHSIG),   TAILOR_PR(PR_GET_PDEATHSIG),   TAILOR_PR(PR_GET_DUMPABLE),
+    TAILOR_PR(PR_SET_DUMPABLE),    TAILOR_PR(PR_GET_KEEPCAPS),    TAILOR_PR(PR_SET_KEEPCAPS),
+    TAILOR_PR(PR_SET_NAME),        TAILOR_PR(PR_GET_NAME),        TAILOR_PR(PR_GET_SECCOMP),
+    TAILOR_PR(PR_SET_SECCOMP),     TAILOR_PR(PR_CAPBSET_READ),    TAILOR_PR(PR_CAPBSET_DROP),
+    TAILOR_PR(PR_GET_TSC),         TAILOR_PR(PR_SET_TSC),         TAILOR_PR(PR_GET_SECUREBITS),
+    TAILOR_PR(PR_SET_SECUREBITS),  TAILOR_PR(PR_SET_TIMERSLACK),  TAILOR_PR(PR_GET_TIMERSLACK),
+    TAILOR_PR(PR_MCE_KILL),        TAILOR_PR(PR_MCE_KILL_GET),    TAILOR_PR(PR_SET_MM),
+    TAILOR_PR(PR_SET_PTRACER),     TAILOR_PR(PR_SET_CHILD_SUBREAPER),
+    TAILOR_PR(PR_GET_CHILD_SUBREAPER),                            TAILOR_PR(PR_SET_NO_NEW_PRIVS),
+    TAILOR_PR(PR_GET_NO_NEW_PRIVS), TAILOR_PR(PR_GET_TID_ADDRESS), TAILOR_PR(PR_SET_THP_DISABLE),
+    TAILOR_PR(PR_GET_THP_DISABLE), TAILOR_PR(PR_CAP_AMBIENT),     TAILOR_PR(PR_SET_FP_MODE),
+    TAILOR_PR(PR_GET_FP_MODE),     TAILOR_PR(PR_GET_SPECULATION_CTRL),
+    TAILOR_PR(PR_SET_SPECULATION_CTRL),                           TAILOR_PR(PR_SET_VMA),
+    TAILOR_PR(PR_GET_TIMING),      TAILOR_PR(PR_SET_TIMING),      TAILOR_PR(PR_SET_ENDIAN),
+    TAILOR_PR(PR_GET_ENDIAN),      TAILOR_PR(PR_SET_FPEMU),       TAILOR_PR(PR_GET_FPEMU),
+    TAILOR_PR(PR_SET_FPEXC),       TAILOR_PR(PR_GET_FPEXC),       TAILOR_PR(PR_TASK_PERF_EVENTS_DISABLE),
+    TAILOR_PR(PR_TASK_PERF_EVENTS_ENABLE),
+};
+#undef TAILOR_PR
+
+std::string prctl_name(std::uint64_t option) {
+  for (const auto& [v, n] : kPrctlNames)
+    if (static_cast<std::uint64_t>(v) == option) return n;
+  return "PR_" + std::to_string(option);
+}
+
+bool is_restart_code(std::int64_t r) {
+  // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: the kernel restarts the call; not a real result.
+  return r <= -512 && r >= -516;
+}
+
+struct Info {
+  const std::string* name = nullptr;
+  std::string norm;
+  Kind kind = Kind::kPlain;
+  const PathSpec* path = nullptr;
+  bool watch = false;  // a capability rule looks at it
+  std::uint32_t arch = 0;
+  std::uint8_t arch_index = 0;
+};
+
+struct SockInfo {
+  std::string family;
+  std::optional<Endpoint> bound;
+};
+
+struct Proc {
+  std::uint32_t exe_id = 0;
+  int live_tasks = 0;
+  std::optional<Creds> creds;  // cache, dropped whenever credentials can change
+  std::unordered_map<int, SockInfo> socks;
+};
+
+struct FileNote {
+  std::string path;
+  std::string access;
+};
+
+struct Pending {
+  const Info* info = nullptr;
+  std::array<std::uint64_t, 6> args{};
+  std::uint32_t exe_id = 0;
+  std::vector<FileNote> files;  // recorded at exit with the result
+  std::vector<CapFinding> caps;
+  bool fd_result = false;
+  int fd_pair_arg = -1;
+  std::string sock_family;  // socket(): remember the family for the new fd
+};
+
+struct Task {
+  pid_t tgid = 0;
+  std::optional<std::string> cwd;  // cache
+  Pending pending;
+};
+
+}  // namespace
+
+struct Recorder::Impl {
+  Profile profile;
+  std::vector<std::string> exes;  // exe_id -> path
+  std::unordered_map<std::string, std::uint32_t> exe_ids;
+  std::unordered_map<std::uint64_t, Info> infos;  // (arch << 32 | nr) -> info
+  std::vector<std::uint32_t> arches;              // arch_index -> token
+  std::unordered_map<std::uint64_t, std::uint64_t> counts;  // (exe, arch_index, nr) -> n
+  std::unordered_set<std::uint64_t> distinct;               // (arch_index, nr)
+  std::unordered_map<pid_t, Task> tasks;
+  std::unordered_map<pid_t, Proc> procs;
+  std::uint64_t processes_seen = 0, syscalls_seen = 0;
+  std::uint64_t live_threads = 0, live_procs = 0;
+  std::function<void(const RecordProgress&)> progress;
+  std::chrono::milliseconds progress_interval{200};
+  std::chrono::steady_clock::time_point last_progress{};
+
+  std::uint32_t intern_exe(const std::string& path) {
+    auto [it, inserted] = exe_ids.emplace(path, static_cast<std::uint32_t>(exes.size()));
+    if (inserted) exes.push_back(path);
+    return it->second;
+  }
+  const std::string& exe_of(pid_t tid) {
+    static const std::string unknown = "?";
+    auto t = tasks.find(tid);
+    if (t == tasks.end()) return unknown;
+    auto p = procs.find(t->second.tgid);
+    return p == procs.end() ? unknown : exes[p->second.exe_id];
+  }
+
+  const Info& info_for(std::uint32_t arch, std::uint64_t nr) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(arch) << 32) ^ nr;
+    auto it = infos.find(key);
+    if (it != infos.end()) return it->second;
+    Info info;
+    info.arch = arch;
+    info.name = &syscall_name(arch, nr);
+    info.norm = normalise(arch, *info.name);
+    for (const auto& k : kKinds)
+      if (info.norm == k.name) info.kind = k.kind;
+    for (const auto& s : kPathSpecs)
+      if (info.norm == s.name) {
+        info.kind = Kind::kPath;
+        info.path = &s;
+      }
+    info.watch = capability_rules_watch(info.norm);
+    auto a = std::find(arches.begin(), arches.end(), arch);
+    if (a == arches.end()) a = arches.insert(arches.end(), arch);
+    info.arch_index = static_cast<std::uint8_t>(a - arches.begin());
+    return infos.emplace(key, std::move(info)).first->second;
+  }
+
+  Proc* proc_of(pid_t tid) {
+    auto t = tasks.find(tid);
+    if (t == tasks.end()) return nullptr;
+    auto p = procs.find(t->second.tgid);
+    return p == procs.end() ? nullptr : &p->second;
+  }
+
+  const std::string& cwd_of(pid_t tid) {
+    auto& t = tasks[tid];
+    if (!t.cwd) t.cwd = proc_link(tid, "cwd").value_or("/");
+    return *t.cwd;
+  }
+  void forget_cwds() {
+    for (auto& [tid, t] : tasks) t.cwd.reset();
+  }
+  void forget_creds(pid_t tid) {
+    if (auto* p = proc_of(tid)) p->creds.reset();
+  }
+
+  // Resolves path argument `path_arg` relative to dirfd argument `dfd_arg` (or the cwd).
+  std::optional<std::string> resolve(pid_t tid, const std::array<std::uint64_t, 6>& args,
+                                     int dfd_arg, int path_arg, std::uint64_t flags) {
+    std::optional<std::string> rel;
+    if (path_arg >= 0) rel = read_cstring(tid, args[path_arg]);
+    const int dirfd = dfd_arg >= 0 ? static_cast<int>(args[dfd_arg]) : AT_FDCWD;
+    if (!rel || rel->empty()) {
+      // NULL path (utimensat) or "" with AT_EMPTY_PATH: the call is on the dirfd itself.
+      if (dfd_arg >= 0 && dirfd >= 0 && (!rel || (flags & AT_EMPTY_PATH)))
+        return proc_link(tid, "fd/" + std::to_string(dirfd));
+      return std::nullopt;
+    }
+    if ((*rel)[0] == '/') return join_path("", *rel);
+    std::string base;
+    if (dirfd == AT_FDCWD) {
+      base = cwd_of(tid);
+    } else {
+      base = proc_link(tid, "fd/" + std::to_string(dirfd)).value_or("");
+      if (base.empty() || base[0] != '/') return (base.empty() ? "?" : base) + "/" + *rel;
+    }
+    return join_path(base, *rel);
+  }
+
+  void note_fd(std::int64_t fd) {
+    if (fd >= 0)
+      profile.resources.peak_fds =
+          std::max(profile.resources.peak_fds, static_cast<std::uint64_t>(fd) + 1);
+  }
+
+  std::optional<Endpoint> read_sockaddr(pid_t tid, const std::string& op, std::uint64_t addr,
+                                        std::uint64_t len) {
+    if (addr == 0 || len < sizeof(sa_family_t)) return std::nullopt;
+    struct sockaddr_storage ss {};
+    len = std::min<std::uint64_t>(len, sizeof ss);
+    if (!tracer::read_mem(tid, addr, &ss, len)) return std::nullopt;
+    Endpoint ep;
+    ep.op = op;
+    ep.family = family_name(ss.ss_family);
+    char buf[INET6_ADDRSTRLEN] = {};
+    switch (ss.ss_family) {
+      case AF_INET: {
+        auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+        inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+        ep.address = buf;
+        ep.port = ntohs(in->sin_port);
+        break;
+      }
+      case AF_INET6: {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+        ep.address = buf;
+        ep.port = ntohs(in6->sin6_port);
+        break;
+      }
+      case AF_UNIX: {
+        auto* un = reinterpret_cast<sockaddr_un*>(&ss);
+        std::size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+        n = std::min(n, sizeof un->sun_path);
+        if (n > 0 && un->sun_path[0] == '\0') {
+          ep.address = "@" + std::string(un->sun_path + 1, n - 1);
+          while (!ep.address.empty() && ep.address.back() == '\0') ep.address.pop_back();
+        } else {
+          ep.address = std::string(un->sun_path, strnlen(un->sun_path, n));
+          if (!ep.address.empty() && ep.address[0] != '/')
+            ep.address = join_path(cwd_of(tid), ep.address);
+        }
+        break;
+      }
+      case AF_NETLINK: {
+        auto* nl = reinterpret_cast<sockaddr_nl*>(&ss);
+        ep.address = std::to_string(nl->nl_pid) + ":" + std::to_string(nl->nl_groups);
+        break;
+      }
+      default:
+        break;
+    }
+    return ep;
+  }
+
+  void add_endpoint(const Endpoint& ep, std::uint32_t exe_id) {
+    profile.endpoints[ep].add(exes[exe_id]);
+  }
+
+  void add_flags(std::map<std::string, Evidence>& into, std::uint64_t flags,
+                 std::uint32_t exe_id) {
+    for (const auto& [bit, name] : kNamespaceFlags)
+      if (flags & bit) into[name].add(exes[exe_id]);
+  }
+};
+
+Recorder::Recorder(std::string first_exe) : impl_(std::make_unique<Impl>()) {
+  impl_->intern_exe(first_exe);
+}
+Recorder::~Recorder() = default;
+
+void Recorder::set_progress(std::function<void(const RecordProgress&)> cb, unsigned interval_ms) {
+  impl_->progress = std::move(cb);
+  impl_->progress_interval = std::chrono::milliseconds(interval_ms);
+}
+
+void Recorder::on_task_start(pid_t tid, pid_t parent) {
+  auto& I = *impl_;
+  if (I.tasks.count(tid)) return;
+  pid_t tgid = read_tgid(tid);
+  if (tgid == 0) tgid = tid;
+  Task& t = I.tasks[tid];
+  t.tgid = tgid;
+  ++I.live_threads;
+  auto [pit, fresh] = I.procs.try_emplace(tgid);
+  Proc& p = pit->second;
+  if (fresh) {
+    ++I.live_procs;
+    ++I.processes_seen;
+    // A forked child runs its parent's image until it execs; the very first task runs
+    // tailor's until its exec, and is attributed to the command it is about to run.
+    if (parent != 0) {
+      if (auto* pp = I.proc_of(parent)) p.exe_id = pp->exe_id;
+    } else if (I.processes_seen > 1) {
+      if (auto exe = proc_link(tid, "exe")) p.exe_id = I.intern_exe(*exe);
+    }
+  }
+  ++p.live_tasks;
+  auto& r = I.profile.resources;
+  r.peak_threads = std::max(r.peak_threads, I.live_threads);
+  r.peak_processes = std::max(r.peak_processes, I.live_procs);
+}
+
+void Recorder::on_task_exit(pid_t tid, const struct rusage* ru) {
+  auto& I = *impl_;
+  if (ru) {
+    I.profile.resources.peak_rss_kb =
+        std::max(I.profile.resources.peak_rss_kb, static_cast<std::uint64_t>(ru->ru_maxrss));
+  }
+  auto t = I.tasks.find(tid);
+  if (t == I.tasks.end()) return;
+  pid_t tgid = t->second.tgid;
+  I.tasks.erase(t);
+  --I.live_threads;
+  auto p = I.procs.find(tgid);
+  if (p != I.procs.end() && --p->second.live_tasks <= 0) {
+    I.procs.erase(p);
+    --I.live_procs;
+  }
+}
+
+void Recorder::on_exec(pid_t tid, pid_t former_tid) {
+  auto& I = *impl_;
+  if (former_tid != tid) {
+    // The exec'ing thread took over the leader's pid; its old tid is gone without a report.
+    auto f = I.tasks.find(former_tid);
+    if (f != I.tasks.end()) {
+      Pending carried = std::move(f->second.pending);
+      on_task_exit(former_tid, nullptr);
+      I.tasks[tid].pending = std::move(carried);
+    }
+  }
+  Proc* p = I.proc_of(tid);
+  if (!p) return;
+  p->creds.reset();
+  p->socks.clear();
+  auto exe = proc_link(tid, "exe");
+  if (!exe) return;
+  p->exe_id = I.intern_exe(*exe);
+  Executable& e = I.profile.process.executables[*exe];
+  e.ev.add(*exe);
+  if (auto st = stat_in(tid, *exe)) {
+    e.setuid = e.setuid || (st->st_mode & S_ISUID);
+    e.setgid = e.setgid || ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP));
+  }
+  std::string root_path = "/proc/" + std::to_string(tid) + "/root" + *exe;
+  if (::getxattr(root_path.c_str(), "security.capability", nullptr, 0) > 0) e.file_caps = true;
+  if (auto c = read_creds(tid)) {
+    p->creds = c;
+    I.profile.process.uids[c->euid].add(*exe);
+    I.profile.process.gids[c->egid].add(*exe);
+  }
+}
+
+Want Recorder::on_syscall_entry(const SyscallEntry& e) {
+  auto& I = *impl_;
+  const Info& info = I.info_for(e.arch, e.nr);
+  auto tit = I.tasks.find(e.tid);
+  if (tit == I.tasks.end()) {
+    on_task_start(e.tid, 0);
+    tit = I.tasks.find(e.tid);
+  }
+  Task& task = tit->second;
+  auto pit = I.procs.find(task.tgid);
+  const std::uint32_t exe_id = pit == I.procs.end() ? 0 : pit->second.exe_id;
+
+  ++I.syscalls_seen;
+  const std::uint64_t nr32 = e.nr & 0xffffffffu;
+  ++I.counts[(static_cast<std::uint64_t>(exe_id) << 40) |
+             (static_cast<std::uint64_t>(info.arch_index) << 32) | nr32];
+  I.distinct.insert((static_cast<std::uint64_t>(info.arch_index) << 32) | nr32);
+
+  if (info.kind == Kind::kPlain && !info.watch) return Want::kNothing;
+
+  // Decode. `call` is what the capability rules see.
+  Pending& pend = task.pending;
+  pend = Pending{};
+  pend.info = &info;
+  pend.args = e.args;
+  pend.exe_id = exe_id;
+  const std::string& exe = I.exes[exe_id];
+  DecodedCall call;
+  call.tid = e.tid;
+  call.arch = e.arch;
+  call.name = info.norm;
+  call.args = e.args;
+  Kind kind = info.kind;
+  auto& args = call.args;
+  const bool is32 = e.arch == SCMP_ARCH_X86;
+  if (is32)
+    for (auto& a : args) a &= 0xffffffffu;
+
+  if (kind == Kind::kSocketcall) {
+    // i386 socketcall(call, unsigned long args[]): split into the call it stands for.
+    static const std::pair<int, const char*> kCalls[] = {
+        {SYS_SOCKET, "socket"},   {SYS_BIND, "bind"},         {SYS_CONNECT, "connect"},
+        {SYS_LISTEN, "listen"},   {SYS_ACCEPT, "accept"},     {SYS_SOCKETPAIR, "socketpair"},
+        {SYS_SENDTO, "sendto"},   {SYS_SENDMSG, "sendmsg"},   {SYS_ACCEPT4, "accept4"},
+        {SYS_SEND, "send"},       {SYS_RECV, "recv"},         {SYS_RECVFROM, "recvfrom"},
+    };
+    std::uint32_t sub[6] = {};
+    const char* sub_name = nullptr;
+    for (const auto& [n, name] : kCalls)
+      if (static_cast<std::uint64_t>(n) == args[0]) sub_name = name;
+    if (!sub_name || !read_mem(e.tid, args[1], sub, sizeof sub)) return Want::kNothing;
+    for (int i = 0; i < 6; ++i) args[i] = sub[i];
+    call.name = sub_name;
+    kind = Kind::kPlain;
+    for (const auto& k : kKinds)
+      if (call.name == k.name) kind = k.kind;
+    if (call.name == "sendmsg") kind = Kind::kPlain;  // 32-bit msghdr: not decoded
+    pend.args = args;
+  }
+
+  Want want = Want::kNothing;
+  auto add_path = [&](int dfd, int parg, const char* access, std::uint64_t flags,
+                      std::string* out) {
+    if (!access) return;
+    if (auto p = I.resolve(e.tid, args, dfd, parg, flags)) {
+      if (out) *out = *p;
+      pend.files.push_back({std::move(*p), access});
+      want = Want::kExit;
+    }
+  };
+
+  switch (kind) {
+    case Kind::kPlain:
+      break;
+    case Kind::kPath: {
+      const PathSpec& s = *info.path;
+      const std::uint64_t flags = s.flags_arg >= 0 ? args[s.flags_arg] : 0;
+      const char* access = s.access;
+      if (info.norm == "unlinkat" && (flags & AT_REMOVEDIR)) access = "rmdir";
+      add_path(s.dfd, s.path, access, flags, &call.path);
+      if (s.path2 >= 0) add_path(s.dfd2, s.path2, s.access2, 0, &call.path2);
+      if (info.norm == "chdir" || info.norm == "chroot") I.forget_cwds();
+      break;
+    }
+    case Kind::kOpen: {
+      int dfd = -1, parg = 0;
+      std::uint64_t flags = 0;
+      if (info.norm == "openat") {
+        dfd = 0, parg = 1, flags = args[2];
+      } else if (info.norm == "openat2") {
+        dfd = 0, parg = 1;
+        read_mem(e.tid, args[2], &flags, sizeof flags);
+      } else if (info.norm == "creat") {
+        flags = O_CREAT | O_WRONLY | O_TRUNC;
+      } else {
+        flags = args[1];
+      }
+      if (info.norm == "openat2" || info.norm == "openat") call.args[2] = flags;
+      std::optional<std::string> p = I.resolve(e.tid, args, dfd, parg, 0);
+      if (p) {
+        call.path = *p;
+        const int acc = static_cast<int>(flags & O_ACCMODE);
+        if (flags & O_PATH) {
+          pend.files.push_back({*p, "stat"});
+        } else {
+          if (acc == O_RDONLY || acc == O_RDWR) pend.files.push_back({*p, "read"});
+          if (acc == O_WRONLY || acc == O_RDWR) pend.files.push_back({*p, "write"});
+        }
+        if (flags & O_CREAT) pend.files.push_back({*p, "create"});
+        if (flags & O_TRUNC) pend.files.push_back({*p, "truncate"});
+        if (flags & O_DIRECTORY) pend.files.push_back({*p, "readdir"});
+      }
+      pend.fd_result = true;
+      want = Want::kExit;
+      break;
+    }
+    case Kind::kExec: {
+      bool at = info.norm == "execveat";
+      add_path(at ? 0 : -1, at ? 1 : 0, "exec", at ? args[4] : 0, &call.path);
+      want = Want::kExit;
+      break;
+    }
+    case Kind::kFdResult:
+      pend.fd_result = true;
+      want = Want::kExit;
+      break;
+    case Kind::kFdPair:
+      pend.fd_pair_arg = call.name == "socketpair" ? 3 : 0;
+      if (call.name == "socketpair")
+        I.profile.sockets[{family_name(static_cast<int>(args[0])), type_name(static_cast<int>(args[1])),
+                           static_cast<int>(args[2])}]
+            .add(exe);
+      want = Want::kExit;
+      break;
+    case Kind::kSocket:
+      pend.sock_family = family_name(static_cast<int>(args[0]));
+      I.profile.sockets[{pend.sock_family, type_name(static_cast<int>(args[1])),
+                         static_cast<int>(args[2])}]
+          .add(exe);
+      pend.fd_result = true;
+      want = Want::kExit;
+      break;
+    case Kind::kAddr: {
+      const bool sendto = call.name == "sendto";
+      auto ep = I.read_sockaddr(e.tid, call.name, args[sendto ? 4 : 1], args[sendto ? 5 : 2]);
+      if (ep) {
+        call.sa_family = ep->family;
+        call.sa_address = ep->address;
+        call.sa_port = ep->port;
+        I.add_endpoint(*ep, exe_id);
+        if (ep->family == "unix" && !ep->address.empty() && ep->address[0] == '/') {
+          pend.files.push_back({ep->address, call.name == "bind" ? "bind" : "connect"});
+          want = Want::kExit;
+        }
+        if (call.name == "bind" && pit != I.procs.end()) {
+          auto& si = pit->second.socks[static_cast<int>(args[0])];
+          si.family = ep->family;
+          si.bound = *ep;
+        }
+      }
+      break;
+    }
+    case Kind::kSendmsg: {
+      if (is32) break;
+      struct msghdr mh {};
+      if (read_mem(e.tid, args[1], &mh, sizeof mh) && mh.msg_name) {
+        auto ep = I.read_sockaddr(e.tid, "sendto", reinterpret_cast<std::uint64_t>(mh.msg_name),
+                                  mh.msg_namelen);
+        if (ep) I.add_endpoint(*ep, exe_id);
+      }
+      break;
+    }
+    case Kind::kListen: {
+      Endpoint ep{"listen", "", "", 0};
+      if (pit != I.procs.end()) {
+        auto s = pit->second.socks.find(static_cast<int>(args[0]));
+        if (s != pit->second.socks.end()) {
+          ep.family = s->second.family;
+          if (s->second.bound) {
+            ep.address = s->second.bound->address;
+            ep.port = s->second.bound->port;
+          }
+        }
+      }
+      I.add_endpoint(ep, exe_id);
+      break;
+    }
+    case Kind::kClose:
+      if (pit != I.procs.end() && !pit->second.socks.empty())
+        pit->second.socks.erase(static_cast<int>(args[0]));
+      break;
+    case Kind::kIoctl:
+      I.profile.process.ioctls[args[1] & 0xffffffffu].add(exe);
+      break;
+    case Kind::kPrctl:
+      I.profile.process.prctl[prctl_name(args[0])].add(exe);
+      if (args[0] == PR_CAPBSET_DROP || args[0] == PR_SET_SECUREBITS || args[0] == PR_SET_KEEPCAPS ||
+          args[0] == PR_CAP_AMBIENT)
+        I.forget_creds(e.tid);
+      break;
+    case Kind::kPersonality:
+      I.profile.process.personality[args[0] & 0xffffffffu].add(exe);
+      break;
+    case Kind::kClone:
+      I.add_flags(I.profile.process.namespaces, args[0], exe_id);
+      break;
+    case Kind::kClone3: {
+      std::uint64_t flags = 0;
+      if (read_mem(e.tid, args[0], &flags, sizeof flags))
+        I.add_flags(I.profile.process.namespaces, flags, exe_id);
+      break;
+    }
+    case Kind::kUnshare:
+      I.add_flags(I.profile.process.namespaces, args[0], exe_id);
+      break;
+    case Kind::kSetns:
+      if (args[1] == 0)
+        I.profile.process.namespaces["setns"].add(exe);
+      else
+        I.add_flags(I.profile.process.namespaces, args[1], exe_id);
+      break;
+    case Kind::kMmap:
+      if (args[2] & PROT_EXEC) {
+        if (args[3] & MAP_ANONYMOUS) {
+          I.profile.process.exec_mappings["[anon]"].add(exe);
+        } else if (auto p = proc_link(e.tid, "fd/" + std::to_string(static_cast<int>(args[4])))) {
+          I.profile.process.exec_mappings[*p].add(exe);
+          pend.files.push_back({*p, "map-exec"});
+          want = Want::kExit;
+        }
+      }
+      break;
+    case Kind::kMprotect:
+      if (args[2] & PROT_EXEC) I.profile.process.exec_mappings["[mprotect]"].add(exe);
+      break;
+    case Kind::kSetId: {
+      const bool uid = call.name.find("uid") != std::string::npos;
+      const int n = (call.name == "setuid" || call.name == "setgid" || call.name == "setfsuid" ||
+                     call.name == "setfsgid")
+                        ? 1
+                    : call.name.rfind("setres", 0) == 0 ? 3
+                                                        : 2;
+      // 16-bit i386 variants (not the *32 ones) use 0xffff for "unchanged".
+      const bool id16 = is32 && info.name->find("32") == std::string::npos;
+      for (int i = 0; i < n; ++i) {
+        std::uint64_t v = args[i] & 0xffffffffu;
+        if (v == 0xffffffffu || (id16 && v == 0xffff)) continue;
+        auto& m = uid ? I.profile.process.uids : I.profile.process.gids;
+        m[static_cast<std::uint32_t>(v)].add(exe);
+      }
+      I.forget_creds(e.tid);
+      want = Want::kExit;  // credentials change: re-read them lazily after
+      break;
+    }
+    case Kind::kChdir:
+      I.forget_cwds();
+      break;
+    case Kind::kSocketcall:
+      break;
+  }
+  if (call.name == "setgroups" || call.name == "capset") I.forget_creds(e.tid);
+
+  if (info.watch || capability_rules_watch(call.name)) {
+    pend.caps = infer_capabilities(call, *this);
+    if (!pend.caps.empty()) want = Want::kExit;
+  }
+  if (want == Want::kNothing) pend.info = nullptr;
+  return want;
+}
+
+void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
+  auto& I = *impl_;
+  auto tit = I.tasks.find(tid);
+  if (tit == I.tasks.end()) return;
+  Pending& pend = tit->second.pending;
+  if (!pend.info || is_restart_code(result)) {
+    pend.info = nullptr;
+    return;
+  }
+  const std::string& exe = I.exes[pend.exe_id];
+  const bool ok = result >= 0;
+  const std::string err = ok ? "" : errno_name(static_cast<int>(-result));
+  for (auto& f : pend.files) {
+    FileUse& use = I.profile.files[f.path];
+    use.access.insert(f.access);
+    if (ok)
+      use.succeeded = true;
+    else
+      use.errors.insert(err);
+    use.ev.add(exe);
+  }
+  if (ok && pend.fd_result) {
+    I.note_fd(result);
+    if (!pend.sock_family.empty())
+      if (auto* p = I.proc_of(tid)) p->socks[static_cast<int>(result)].family = pend.sock_family;
+  }
+  if (ok && pend.fd_pair_arg >= 0) {
+    int fds[2];
+    if (read_mem(tid, pend.args[pend.fd_pair_arg], fds, sizeof fds)) {
+      I.note_fd(fds[0]);
+      I.note_fd(fds[1]);
+    }
+  }
+  if (!pend.caps.empty()) {
+    const bool denied = result == -EPERM || result == -EACCES;
+    if (ok || denied) {
+      auto& into = ok ? I.profile.capabilities : I.profile.capability_hints;
+      for (const auto& c : pend.caps) {
+        CapUse& use = into[cap_name(c.cap)];
+        use.reasons.insert({pend.info->norm, c.detail});
+        use.ev.add(exe);
+      }
+    }
+  }
+  if (pend.info->kind == Kind::kSetId) I.forget_creds(tid);
+  pend.info = nullptr;
+}
+
+void Recorder::on_tick() {
+  auto& I = *impl_;
+  if (!I.progress) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - I.last_progress < I.progress_interval) return;
+  I.last_progress = now;
+  I.progress({I.processes_seen, I.live_threads, I.syscalls_seen, I.distinct.size()});
+}
+
+Profile Recorder::finish() {
+  auto& I = *impl_;
+  for (const auto& [key, n] : I.counts) {
+    const auto exe_id = static_cast<std::uint32_t>(key >> 40);
+    const auto arch = I.arches[(key >> 32) & 0xff];
+    const std::uint64_t nr = key & 0xffffffffu;
+    I.profile.syscalls[arch_name(arch).value_or("arch_" + std::to_string(arch))]
+                      [syscall_name(arch, nr)]
+                          .add(I.exes[exe_id], n);
+  }
+  I.counts.clear();
+  struct rusage ru {};
+  if (::getrusage(RUSAGE_CHILDREN, &ru) == 0)
+    I.profile.resources.peak_rss_kb =
+        std::max(I.profile.resources.peak_rss_kb, static_cast<std::uint64_t>(ru.ru_maxrss));
+  if (I.progress) I.progress({I.processes_seen, 0, I.syscalls_seen, I.distinct.size()});
+  return std::move(I.profile);
+}
+
+// ---- CapEnv: what the capability rules may ask, cached where it is read often -------------------
+
+std::optional<Creds> Recorder::creds(pid_t tid) {
+  auto& I = *impl_;
+  Proc* p = I.proc_of(tid);
+  if (p && p->creds) return p->creds;
+  auto c = read_creds(tid);
+  if (p && c && I.tasks.count(tid)) p->creds = c;
+  return c;
+}
+std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {
+  return tracer::stat_in(tid, abs, follow);
+}
+std::optional<struct stat> Recorder::stat_fd(pid_t tid, int fd) { return tracer::stat_fd(tid, fd); }
+bool Recorder::read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) {
+  return tracer::read_mem(tid, addr, buf, len);
+}
+std::optional<std::string> Recorder::read_string(pid_t tid, std::uint64_t addr) {
+  return read_cstring(tid, addr);
+}
+
+}  // namespace tailor::tracer

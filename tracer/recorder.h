@@ -1,0 +1,56 @@
+// The Recorder turns syscall events from any backend into a Profile: it decodes arguments,
+// resolves paths, reads tracee memory, runs the capability rules and keeps the evidence.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cap_rules.h"
+#include "events.h"
+#include "tailor/profile.h"
+#include "tailor/record.h"
+
+namespace tailor::tracer {
+
+class Recorder final : public EventSink, private CapEnv {
+ public:
+  // `first_exe`: what the first process is about to exec (its syscalls before the exec are
+  // attributed to it, not to tailor).
+  explicit Recorder(std::string first_exe);
+  ~Recorder() override;
+
+  Want on_syscall_entry(const SyscallEntry& e) override;
+  void on_syscall_exit(pid_t tid, std::int64_t result) override;
+  void on_task_start(pid_t tid, pid_t parent) override;
+  void on_exec(pid_t tid, pid_t former_tid) override;
+  void on_task_exit(pid_t tid, const struct rusage* ru) override;
+  void on_tick() override;
+
+  void set_progress(std::function<void(const RecordProgress&)> cb, unsigned interval_ms);
+  // Moves the counters into the profile and returns it.
+  Profile finish();
+
+  struct Impl;
+
+ private:
+  // CapEnv
+  std::optional<Creds> creds(pid_t tid) override;
+  std::optional<struct stat> stat_path(pid_t tid, const std::string& abs, bool follow) override;
+  std::optional<struct stat> stat_fd(pid_t tid, int fd) override;
+  bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override;
+  std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override;
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tailor::tracer
