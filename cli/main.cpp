@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "tailor/emitters.h"
 #include "tailor/error.h"
 #include "tailor/profile.h"
 #include "tailor/profile_json.h"
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(R"(Examples:
   tailor record -o app.json -- ./app --selftest
+  tailor show app.json
   tailor record --help)");
 
   auto* rec = app.add_subcommand("record", "Run a command under tracing and write its profile");
@@ -106,6 +108,13 @@ int main(int argc, char** argv) {
   rec->add_option("command", cmd, "The command to run, after --")->required();
   rec->positionals_at_end();
 
+  auto* show = app.add_subcommand("show", "Print a readable summary of a tailor profile");
+  std::string show_path;
+  std::size_t show_files = 20;
+  show->add_option("profile", show_path, "Profile to summarise")->required();
+  show->add_option("--files", show_files, "How many files to list (0 = all)")->capture_default_str();
+  show->footer("Example:\n  tailor show app.json");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,6 +124,10 @@ int main(int argc, char** argv) {
 
   try {
     if (rec->parsed()) return cmd_record(out, append, quiet, mode, cmd);
+    if (show->parsed()) {
+      std::fputs(tailor::emit_summary(tailor::load_profile(show_path), show_files).c_str(), stdout);
+      return 0;
+    }
   } catch (const tailor::Error& e) {
     std::fprintf(stderr, "tailor: %s\n", e.what());
     return e.code();

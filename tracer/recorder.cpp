@@ -354,6 +354,11 @@ struct Recorder::Impl {
   std::unordered_map<pid_t, Proc> procs;
   std::uint64_t processes_seen = 0, syscalls_seen = 0;
   std::uint64_t live_threads = 0, live_procs = 0;
+  // stat() results for the capability rules, which look at the target of every open: the same
+  // libraries and headers are opened again and again by every process of a build, and a stat
+  // through /proc/PID/root costs more than the rest of the decoding. Cleared whenever the
+  // workload may have changed what a path resolves to or its owner and mode.
+  std::unordered_map<std::string, std::optional<struct stat>> stat_cache;
   std::function<void(const RecordProgress&)> progress;
   std::chrono::milliseconds progress_interval{200};
   std::chrono::steady_clock::time_point last_progress{};
@@ -656,6 +661,15 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
     if (!access) return;
     if (auto p = I.resolve(e.tid, args, dfd, parg, flags)) {
       if (out) *out = *p;
+      if (std::strcmp(access, "stat") == 0) {
+        // Lookups (stat, access, readlink, ...) are the bulk of path syscalls — a compiler
+        // probes thousands of include and library paths — and no policy mediates them, so
+        // they are recorded without the extra stop a result would cost.
+        FileUse& use = I.profile.files[*p];
+        use.access.insert(access);
+        use.ev.add(exe);
+        return;
+      }
       pend.files.push_back({std::move(*p), access});
       want = Want::kExit;
     }
@@ -803,9 +817,11 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       break;
     }
     case Kind::kUnshare:
+      I.stat_cache.clear();  // a new mount namespace may see other files under the same paths
       I.add_flags(I.profile.process.namespaces, args[0], exe_id);
       break;
     case Kind::kSetns:
+      I.stat_cache.clear();
       if (args[1] == 0)
         I.profile.process.namespaces["setns"].add(exe);
       else
@@ -905,6 +921,24 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
     }
   }
   if (pend.info->kind == Kind::kSetId) I.forget_creds(tid);
+  if (ok && !I.stat_cache.empty()) {
+    // A changed file drops its own entry; a rename, a mount or a change through an fd can
+    // change what many paths mean, and drops them all.
+    static const std::unordered_set<std::string> kChangesOne = {
+        "unlink", "create", "link", "mkdir", "chmod", "chown", "mknod", "xattr"};
+    static const std::unordered_set<std::string> kChangesMany = {"rename", "rmdir", "mount",
+                                                                 "chroot"};
+    bool all = pend.info->watch && pend.files.empty();  // fchmod, fchown, ...
+    for (const auto& f : pend.files) {
+      if (kChangesMany.count(f.access)) {
+        all = true;
+      } else if (kChangesOne.count(f.access)) {
+        I.stat_cache.erase("F" + f.path);
+        I.stat_cache.erase("L" + f.path);
+      }
+    }
+    if (all) I.stat_cache.clear();
+  }
   pend.info = nullptr;
 }
 
@@ -947,7 +981,14 @@ std::optional<Creds> Recorder::creds(pid_t tid) {
   return c;
 }
 std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {
-  return tracer::stat_in(tid, abs, follow);
+  auto& cache = impl_->stat_cache;
+  std::string key = (follow ? "F" : "L") + abs;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 200000) cache.clear();
+  auto st = tracer::stat_in(tid, abs, follow);
+  cache.emplace(std::move(key), st);
+  return st;
 }
 std::optional<struct stat> Recorder::stat_fd(pid_t tid, int fd) { return tracer::stat_fd(tid, fd); }
 bool Recorder::read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) {

@@ -1,0 +1,102 @@
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "tailor/emitters.h"
+
+namespace tailor {
+
+namespace {
+
+std::string join(const std::set<std::string>& s, const char* sep = ",") {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+void caps_section(std::ostringstream& o, const char* title,
+                  const std::map<std::string, CapUse>& caps) {
+  if (caps.empty()) return;
+  o << title << " (" << caps.size() << ")\n";
+  for (const auto& [name, use] : caps) {
+    o << "  " << name << "\n";
+    for (const auto& r : use.reasons) o << "      " << r.syscall << ": " << r.detail << "\n";
+  }
+}
+
+}  // namespace
+
+std::string emit_summary(const Profile& p, std::size_t max_files) {
+  std::ostringstream o;
+  for (const auto& argv : p.commands) {
+    o << "command:";
+    for (const auto& a : argv) o << " " << a;
+    o << "\n";
+  }
+  for (const auto& [arch, calls] : p.syscalls) {
+    o << "syscalls " << arch << " (" << calls.size() << "):";
+    std::size_t col = 80;
+    for (const auto& [name, ev] : calls) {
+      if (col + name.size() + 1 > 78) {
+        o << "\n ";
+        col = 1;
+      }
+      o << " " << name;
+      col += name.size() + 1;
+    }
+    o << "\n";
+  }
+  caps_section(o, "capabilities needed", p.capabilities);
+  caps_section(o, "capabilities refused (hints: EPERM/EACCES)", p.capability_hints);
+
+  if (!p.sockets.empty()) {
+    o << "sockets:";
+    for (const auto& [s, ev] : p.sockets) o << " " << s.family << "/" << s.type << "/" << s.protocol;
+    o << "\n";
+  }
+  for (const auto& [ep, ev] : p.endpoints) {
+    o << "  " << ep.op << " " << ep.family << " " << ep.address;
+    if (ep.port) o << " port " << ep.port;
+    o << "\n";
+  }
+  if (!p.process.executables.empty()) {
+    o << "executables:\n";
+    for (const auto& [path, e] : p.process.executables) {
+      o << "  " << path;
+      if (e.setuid) o << " [setuid]";
+      if (e.setgid) o << " [setgid]";
+      if (e.file_caps) o << " [file caps]";
+      o << "\n";
+    }
+  }
+  if (!p.process.namespaces.empty()) {
+    o << "namespaces:";
+    for (const auto& [flag, ev] : p.process.namespaces) o << " " << flag;
+    o << "\n";
+  }
+
+  // Files that were really used (not just probed), most used first, then by name.
+  std::vector<std::pair<std::string, const FileUse*>> files;
+  std::size_t probes = 0;
+  for (const auto& [path, use] : p.files) {
+    if (use.succeeded)
+      files.emplace_back(path, &use);
+    else
+      ++probes;
+  }
+  std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a.second->ev.count() > b.second->ev.count();
+  });
+  o << "files: " << files.size() << " used, " << probes << " only looked up or failed\n";
+  const std::size_t n = max_files == 0 ? files.size() : std::min(max_files, files.size());
+  for (std::size_t i = 0; i < n; ++i)
+    o << "  " << files[i].first << " (" << join(files[i].second->access) << ")\n";
+  if (n < files.size()) o << "  ... " << files.size() - n << " more\n";
+
+  const auto& r = p.resources;
+  o << "peaks: " << r.peak_processes << " processes, " << r.peak_threads << " tasks, "
+    << r.peak_rss_kb << " KiB RSS, fd " << r.peak_fds << "; wall " << r.wall_seconds << " s\n";
+  return o.str();
+}
+
+}  // namespace tailor
