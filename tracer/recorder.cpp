@@ -313,6 +313,9 @@ struct SockInfo {
 
 struct Proc {
   std::uint32_t exe_id = 0;
+  // Set once the process (or an ancestor) chroots or changes namespaces: its paths may mean
+  // other files than everyone else's, so the shared stat cache is not used for it.
+  bool own_view = false;
   int live_tasks = 0;
   std::optional<Creds> creds;  // cache, dropped whenever credentials can change
   std::unordered_map<int, SockInfo> socks;
@@ -325,6 +328,7 @@ struct FileNote {
 
 struct Pending {
   const Info* info = nullptr;
+  std::string call_name;  // the name the rules saw (i386 socketcall is split into its call)
   std::array<std::uint64_t, 6> args{};
   std::uint32_t exe_id = 0;
   std::vector<FileNote> files;  // recorded at exit with the result
@@ -533,7 +537,10 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
     // A forked child runs its parent's image until it execs; the very first task runs
     // tailor's until its exec, and is attributed to the command it is about to run.
     if (parent != 0) {
-      if (auto* pp = I.proc_of(parent)) p.exe_id = pp->exe_id;
+      if (auto* pp = I.proc_of(parent)) {
+        p.exe_id = pp->exe_id;
+        p.own_view = pp->own_view;
+      }
     } else if (I.processes_seen > 1) {
       if (auto exe = proc_link(tid, "exe")) p.exe_id = I.intern_exe(*exe);
     }
@@ -868,9 +875,15 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   }
   if (call.name == "setgroups" || call.name == "capset") I.forget_creds(e.tid);
 
+  if (call.name == "chroot" || call.name == "pivot_root" || call.name == "setns" ||
+      (call.name == "unshare" && (args[0] & CLONE_NEWNS)))
+    if (pit != I.procs.end()) pit->second.own_view = true;
   if (info.watch || capability_rules_watch(call.name)) {
     pend.caps = infer_capabilities(call, *this);
-    if (!pend.caps.empty()) want = Want::kExit;
+    if (!pend.caps.empty()) {
+      pend.call_name = call.name;
+      want = Want::kExit;
+    }
   }
   if (want == Want::kNothing) pend.info = nullptr;
   return want;
@@ -915,7 +928,7 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
       auto& into = ok ? I.profile.capabilities : I.profile.capability_hints;
       for (const auto& c : pend.caps) {
         CapUse& use = into[cap_name(c.cap)];
-        use.reasons.insert({pend.info->norm, c.detail});
+        use.reasons.insert({pend.call_name, c.detail});
         use.ev.add(exe);
       }
     }
@@ -982,6 +995,7 @@ std::optional<Creds> Recorder::creds(pid_t tid) {
 }
 std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {
   auto& cache = impl_->stat_cache;
+  if (Proc* p = impl_->proc_of(tid); p && p->own_view) return tracer::stat_in(tid, abs, follow);
   std::string key = (follow ? "F" : "L") + abs;
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;

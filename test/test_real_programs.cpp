@@ -1,0 +1,226 @@
+// Records real Debian programs nobody here wrote: python3, sqlite3, and make driving gcc.
+//
+// The samples test one feature each with code we control; these check the recorder copes with
+// ordinary software (dynamic loading, interpreters, many processes, file locking) and produces
+// a sane profile. The checks are about facts any correct recording must contain — the program's
+// own executable, the files it was told to write, the loader opening libc — not about exact
+// syscall lists, which vary with package versions.
+#include <sys/stat.h>  // support.h uses chmod(2) without including it
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support.h"
+
+namespace fs = std::filesystem;
+using tailor::Profile;
+using tailor::test::has_syscall;
+using tailor::test::record;
+using tailor::test::Recorded;
+using tailor::test::TempDir;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string resolved(const std::string& path) {
+  std::error_code ec;
+  auto c = fs::canonical(path, ec);
+  return ec ? path : c.string();
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The recorded FileUse for `path`, also accepting a recorded spelling of the same file
+// (merged /usr: /lib/x86_64-linux-gnu/... is /usr/lib/x86_64-linux-gnu/...).
+const tailor::FileUse* file_use(const Profile& p, const std::string& path) {
+  if (auto it = p.files.find(path); it != p.files.end()) return &it->second;
+  const std::string want = resolved(path);
+  for (const auto& [recorded, use] : p.files)
+    if (!recorded.empty() && recorded[0] == '/' && resolved(recorded) == want) return &use;
+  return nullptr;
+}
+
+bool has_access(const Profile& p, const std::string& path, const std::string& access) {
+  auto* use = file_use(p, path);
+  return use && use->succeeded && use->access.count(access) > 0;
+}
+
+// Some successfully opened file whose name ends with `tail`, e.g. "/libc.so.6".
+bool opened_file_ending(const Profile& p, const std::string& tail) {
+  for (const auto& [path, use] : p.files)
+    if (ends_with(path, tail) && use.succeeded && use.access.count("read")) return true;
+  return false;
+}
+
+bool has_executable(const Profile& p, const std::string& path) {
+  const std::string want = resolved(path);
+  for (const auto& [exe, facts] : p.process.executables)
+    if (exe == path || resolved(exe) == want) return true;
+  return false;
+}
+
+bool executable_ending(const Profile& p, const std::string& tail) {
+  for (const auto& [exe, facts] : p.process.executables)
+    if (ends_with(exe, tail)) return true;
+  return false;
+}
+
+std::string summary(const Recorded& r) {
+  std::ostringstream out;
+  out << "tailor exit " << r.run.status << "\nstderr: " << r.run.err << "\nexecutables:";
+  for (const auto& [exe, facts] : r.profile.process.executables) out << " " << exe;
+  out << "\nsyscalls:";
+  for (const auto& [arch, calls] : r.profile.syscalls)
+    for (const auto& [name, ev] : calls) out << " " << arch << "/" << name;
+  out << "\nfiles (" << r.profile.files.size() << "):";
+  std::size_t n = 0;
+  for (const auto& [path, use] : r.profile.files) {
+    if (n++ == 60) {
+      out << " ...";
+      break;
+    }
+    out << " " << path << "{";
+    for (const auto& a : use.access) out << a << ",";
+    out << "}";
+  }
+  return out.str();
+}
+
+// What every dynamically linked, successful run must show.
+void check_common(const Recorded& r, const std::string& program) {
+  INFO(summary(r));
+  REQUIRE_FALSE(r.run.timed_out);
+  CHECK(r.run.status == 0);
+  CHECK(has_executable(r.profile, program));
+  CHECK(has_syscall(r.profile, "x86_64", "execve"));
+  CHECK(has_syscall(r.profile, "x86_64", "openat"));
+  CHECK(has_syscall(r.profile, "x86_64", "read"));
+  CHECK(has_syscall(r.profile, "x86_64", "mmap"));
+  CHECK(has_syscall(r.profile, "x86_64", "exit_group"));
+  CHECK(opened_file_ending(r.profile, "/libc.so.6"));
+  // The dynamic loader maps libc's code PROT_EXEC; process.exec_mappings records that.
+  bool libc_mapped_exec = false;
+  for (const auto& [what, ev] : r.profile.process.exec_mappings)
+    if (ends_with(what, "/libc.so.6")) libc_mapped_exec = true;
+  CHECK(libc_mapped_exec);
+  CHECK(tailor::distinct_syscalls(r.profile) > 20);
+  CHECK(r.profile.resources.peak_processes >= 1);
+  CHECK(r.profile.resources.wall_seconds > 0);
+}
+
+}  // namespace
+
+TEST_CASE("real programs: python3 writes a JSON file", "[real]") {
+  const std::string python = "/usr/bin/python3";
+  if (!fs::exists(python)) {
+    WARN("skipped: " << python << " not installed");
+    return;
+  }
+  TempDir work, out;
+  const std::string result = work / "out.json";
+  const std::vector<std::string> argv = {
+      python, "-c",
+      "import json, os, sys\n"
+      "with open(sys.argv[1], 'w') as f:\n"
+      "    json.dump({'pid': os.getpid(), 'cwd': os.getcwd()}, f)\n",
+      result};
+  auto r = record(argv, out / "p.json");
+  check_common(r, python);
+  INFO(summary(r));
+  CHECK(r.profile.commands.count(argv) == 1);
+  CHECK(slurp(result).find("\"pid\": ") != std::string::npos);
+  CHECK(has_access(r.profile, result, "write"));
+  CHECK(has_access(r.profile, result, "create"));
+  CHECK(has_syscall(r.profile, "x86_64", "getcwd"));
+  // `import json` reads the json package from the standard library.
+  bool read_json_pkg = false;
+  for (const auto& [path, use] : r.profile.files)
+    if (path.find("/python3") != std::string::npos && path.find("/json/") != std::string::npos &&
+        use.succeeded && use.access.count("read"))
+      read_json_pkg = true;
+  CHECK(read_json_pkg);
+}
+
+TEST_CASE("real programs: sqlite3 creates and fills a database", "[real]") {
+  const std::string sqlite = "/usr/bin/sqlite3";
+  if (!fs::exists(sqlite)) {
+    WARN("skipped: " << sqlite << " not installed");
+    return;
+  }
+  TempDir work, out;
+  const std::string db = work / "t.db";
+  auto r = record({sqlite, db,
+                   "create table t(a, b); insert into t values (1, 'x'), (2, 'y');"
+                   " select count(*) from t;"},
+                  out / "p.json");
+  check_common(r, sqlite);
+  INFO(summary(r));
+  CHECK(r.run.out == "2\n");
+  CHECK(has_access(r.profile, db, "read"));
+  CHECK(has_access(r.profile, db, "write"));
+  CHECK(has_access(r.profile, db, "create"));
+  // The rollback journal is created for each write transaction and unlinked at commit.
+  CHECK(has_access(r.profile, db + "-journal", "create"));
+  CHECK(has_access(r.profile, db + "-journal", "unlink"));
+  CHECK(opened_file_ending(r.profile, "/libsqlite3.so.0"));
+  // sqlite locks with fcntl(F_SETLK) and does positioned I/O.
+  CHECK(has_syscall(r.profile, "x86_64", "fcntl"));
+  CHECK(has_syscall(r.profile, "x86_64", "pread64"));
+  CHECK(has_syscall(r.profile, "x86_64", "pwrite64"));
+  // The database did not exist before: sqlite probed it first, and the probe failed.
+  auto* use = file_use(r.profile, db);
+  REQUIRE(use != nullptr);
+  CHECK(use->errors.count("ENOENT") == 1);
+}
+
+TEST_CASE("real programs: make builds a C program with gcc", "[real]") {
+  if (!fs::exists("/usr/bin/make") || !fs::exists("/usr/bin/cc")) {
+    WARN("skipped: make or cc not installed");
+    return;
+  }
+  TempDir work, out;
+  std::ofstream(work / "hello.c") << "#include <stdio.h>\n"
+                                     "int main(void) { puts(\"built under tailor\"); return 0; }\n";
+  // Two rules, so make runs the compiler twice (compile, then link) one after the other.
+  std::ofstream(work / "Makefile") << "hello: hello.o\n"
+                                      "\tcc -o hello hello.o\n"
+                                      "hello.o: hello.c\n"
+                                      "\tcc -c -o hello.o hello.c\n";
+  auto r = record({"make", "-C", work.path()}, out / "p.json", {}, 300);
+  check_common(r, "/usr/bin/make");
+  INFO(summary(r));
+  // The build really happened, and its product works.
+  REQUIRE(fs::exists(work / "hello"));
+  CHECK(tailor::test::run({work / "hello"}, 30).out == "built under tailor\n");
+  // Every stage of the toolchain ran as its own process.
+  CHECK(has_executable(r.profile, "/usr/bin/cc"));  // resolves to x86_64-linux-gnu-gcc-12
+  CHECK(executable_ending(r.profile, "/cc1"));
+  CHECK(executable_ending(r.profile, "/collect2"));
+  CHECK(executable_ending(r.profile, "as"));
+  CHECK(executable_ending(r.profile, "ld.bfd"));  // /usr/bin/ld -> x86_64-linux-gnu-ld.bfd
+  CHECK(r.profile.resources.peak_processes > 1);
+  CHECK(has_syscall(r.profile, "x86_64", "wait4"));
+  CHECK(has_access(r.profile, work / "hello.c", "read"));
+  CHECK(has_access(r.profile, work / "hello.o", "write"));
+  CHECK(has_access(r.profile, work / "hello.o", "create"));
+  CHECK(has_access(r.profile, work / "hello.o", "read"));  // the linker reads it back
+  CHECK(has_access(r.profile, work / "hello", "write"));
+  CHECK(has_access(r.profile, work / "hello", "create"));
+  CHECK(has_access(r.profile, work / "hello", "chmod"));  // ld makes its output executable
+  CHECK(has_access(r.profile, "/usr/include/stdio.h", "read"));
+  CHECK(r.profile.process.executables.size() >= 6);
+  CHECK(tailor::distinct_syscalls(r.profile) > 40);
+}
