@@ -15,7 +15,8 @@
 
 namespace {
 
-constexpr const char* kRecordHelp = R"(Run CMD under tracing and write a tailor profile (JSON) of everything it needed
+constexpr const char* kRecordHelp =
+    R"(Run CMD under tracing and write a tailor profile (JSON) of everything it needed
 from the kernel: syscalls per architecture, files, sockets, capabilities, process
 facts and resource peaks. Every process and thread CMD starts is followed.
 
@@ -38,16 +39,18 @@ Examples:
   tailor record -o - -- python3 -c 'print(1)' | less)";
 
 void print_progress(const tailor::RecordProgress& p, bool final_line) {
-  std::fprintf(stderr, "\r\033[Ktailor: %llu processes (%llu tasks alive), %llu syscalls, %llu distinct%s",
-               static_cast<unsigned long long>(p.processes), static_cast<unsigned long long>(p.alive),
-               static_cast<unsigned long long>(p.syscalls),
-               static_cast<unsigned long long>(p.distinct), final_line ? "\n" : "");
+  std::fprintf(
+      stderr, "\r\033[Ktailor: %llu processes (%llu tasks alive), %llu syscalls, %llu distinct%s",
+      static_cast<unsigned long long>(p.processes), static_cast<unsigned long long>(p.alive),
+      static_cast<unsigned long long>(p.syscalls), static_cast<unsigned long long>(p.distinct),
+      final_line ? "\n" : "");
 }
 
 int cmd_record(const std::string& out, bool append, bool quiet, const std::string& mode,
                const std::vector<std::string>& argv) {
   using namespace tailor;
-  if (argv.empty()) throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
+  if (argv.empty())
+    throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
   // Check where the profile goes before running anything: a long test suite recorded for
   // nothing because of a typo in -o is the worst kind of failure.
   if (out != "-") {
@@ -60,7 +63,7 @@ int cmd_record(const std::string& out, bool append, bool quiet, const std::strin
 
   RecordOptions opts;
   opts.argv = argv;
-  opts.mode = mode == "seccomp" ? TraceMode::kSeccomp
+  opts.mode = mode == "seccomp"   ? TraceMode::kSeccomp
               : mode == "syscall" ? TraceMode::kSyscall
                                   : TraceMode::kAuto;
   const bool live = !quiet && ::isatty(STDERR_FILENO);
@@ -112,7 +115,8 @@ int main(int argc, char** argv) {
   std::string show_path;
   std::size_t show_files = 20;
   show->add_option("profile", show_path, "Profile to summarise")->required();
-  show->add_option("--files", show_files, "How many files to list (0 = all)")->capture_default_str();
+  show->add_option("--files", show_files, "How many files to list (0 = all)")
+      ->capture_default_str();
   show->footer("Example:\n  tailor show app.json");
 
   try {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,7 +49,8 @@ json caps_json(const std::map<std::string, CapUse>& caps) {
   for (const auto& [name, use] : caps) {
     json c = ev_json(use.ev);
     c["reasons"] = json::array();
-    for (const auto& r : use.reasons) c["reasons"].push_back({{"syscall", r.syscall}, {"detail", r.detail}});
+    for (const auto& r : use.reasons)
+      c["reasons"].push_back({{"syscall", r.syscall}, {"detail", r.detail}});
     j[name] = std::move(c);
   }
   return j;
@@ -56,8 +58,16 @@ json caps_json(const std::map<std::string, CapUse>& caps) {
 
 // ---- reading: every access is checked, every failure is one tailor::Error line ---------------
 
+// Keys come from the input: quote them so a hostile profile cannot put newlines or terminal
+// escapes into the one-line error.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  return out.size() > 200 ? out.substr(0, 200) + "..." : out;
+}
+
 [[noreturn]] void bad(const std::string& where, const std::string& what) {
-  throw Error("malformed tailor profile: " + where + ": " + what);
+  throw Error("malformed tailor profile: " + printable(where) + ": " + printable(what));
 }
 
 const json& member(const json& obj, const char* key, const std::string& /*where*/) {
@@ -102,11 +112,13 @@ bool get_bool(const json& j, const std::string& where, bool dflt = false) {
 }
 
 std::uint64_t parse_number_key(const std::string& s, const std::string& where) {
-  if (s.empty()) bad(where, "empty number");
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+    bad(where, "not a number: " + s);
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str(), &end, 0);
-  if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-') bad(where, "not a number: " + s);
+  if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-')
+    bad(where, "not a number: " + s);
   return v;
 }
 
@@ -220,21 +232,27 @@ std::string to_json(const Profile& p) {
   j["capability_hints"] = caps_json(p.capability_hints);
 
   const auto& r = p.resources;
-  j["resources"] = {{"peak_processes", r.peak_processes}, {"peak_threads", r.peak_threads},
-                    {"peak_rss_kb", r.peak_rss_kb},       {"peak_fds", r.peak_fds},
+  j["resources"] = {{"peak_processes", r.peak_processes},
+                    {"peak_threads", r.peak_threads},
+                    {"peak_rss_kb", r.peak_rss_kb},
+                    {"peak_fds", r.peak_fds},
                     {"wall_seconds", r.wall_seconds}};
-  return j.dump(2) + "\n";
+  // Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
+  // U+FFFD in place of the bad bytes rather than losing the whole recording.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Profile profile_from_json(std::string_view text) {
   json j;
   try {
     j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     throw Error(std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object() || !j.contains("tailor"))
-    throw Error("not a tailor profile (no \"tailor\" format key; Docker/OCI seccomp JSON is not a recording)");
+    throw Error(
+        "not a tailor profile (no \"tailor\" format key; Docker/OCI seccomp JSON is not a "
+        "recording)");
   const json& ver = j["tailor"];
   if (!ver.is_number_integer()) bad("tailor", "format version must be an integer");
   if (ver.get<std::int64_t>() != kFormatVersion)
@@ -245,7 +263,8 @@ Profile profile_from_json(std::string_view text) {
   try {
     for (const auto& argv : array_or_empty(member(j, "commands", ""), "commands")) {
       std::vector<std::string> a;
-      for (const auto& s : array_or_empty(argv, "commands[]")) a.push_back(get_string(s, "commands[][]"));
+      for (const auto& s : array_or_empty(argv, "commands[]"))
+        a.push_back(get_string(s, "commands[][]"));
       p.commands.insert(std::move(a));
     }
     for (const auto& [arch, calls] : object_or_empty(member(j, "syscalls", ""), "syscalls").items())
@@ -268,19 +287,21 @@ Profile profile_from_json(std::string_view text) {
       const std::string w = "network.sockets[]";
       need_object(s, w);
       const json& proto = member(s, "protocol", w);
+      const std::uint64_t protocol = proto.is_null() ? 0 : get_uint(proto, w + ".protocol");
+      if (protocol > 0x7fffffff) bad(w + ".protocol", "out of range");
       Socket key{get_string(member(s, "family", w), w + ".family"),
-                 get_string(member(s, "type", w), w + ".type"),
-                 proto.is_null() ? 0 : static_cast<int>(get_uint(proto, w + ".protocol") & 0x7fffffff)};
+                 get_string(member(s, "type", w), w + ".type"), static_cast<int>(protocol)};
       for (const auto& [exe, n] : read_ev(s, w).by) p.sockets[key].by[exe] += n;
     }
     for (const auto& e : array_or_empty(member(net, "endpoints", "network"), "network.endpoints")) {
       const std::string w = "network.endpoints[]";
       need_object(e, w);
       const json& port = member(e, "port", w);
+      const std::uint64_t port_num = port.is_null() ? 0 : get_uint(port, w + ".port");
+      if (port_num > 65535) bad(w + ".port", "out of range");
       Endpoint key{get_string(member(e, "op", w), w + ".op"),
                    get_string(member(e, "family", w), w + ".family"),
-                   get_string(member(e, "address", w), w + ".address"),
-                   port.is_null() ? 0 : static_cast<int>(get_uint(port, w + ".port") & 0xffff)};
+                   get_string(member(e, "address", w), w + ".address"), static_cast<int>(port_num)};
       for (const auto& [exe, n] : read_ev(e, w).by) p.endpoints[key].by[exe] += n;
     }
 
@@ -319,7 +340,8 @@ Profile profile_from_json(std::string_view text) {
     p.resources.peak_fds = u("peak_fds");
     const json& wall = member(r, "wall_seconds", "resources");
     if (!wall.is_null()) {
-      if (!wall.is_number() || wall.get<double>() < 0) bad("resources.wall_seconds", "expected a number");
+      if (!wall.is_number() || wall.get<double>() < 0)
+        bad("resources.wall_seconds", "expected a number");
       p.resources.wall_seconds = wall.get<double>();
     }
   } catch (const json::exception& e) {

@@ -20,11 +20,11 @@ struct ArchEntry {
 
 // The tokens are libseccomp's constants; the spelling is the one libseccomp parses back.
 constexpr std::array kArches = {
-    ArchEntry{SCMP_ARCH_X86_64, "x86_64"},   ArchEntry{SCMP_ARCH_X86, "x86"},
-    ArchEntry{SCMP_ARCH_X32, "x32"},         ArchEntry{SCMP_ARCH_AARCH64, "aarch64"},
-    ArchEntry{SCMP_ARCH_ARM, "arm"},         ArchEntry{SCMP_ARCH_PPC64LE, "ppc64le"},
-    ArchEntry{SCMP_ARCH_S390X, "s390x"},     ArchEntry{SCMP_ARCH_RISCV64, "riscv64"},
-    ArchEntry{SCMP_ARCH_MIPS64, "mips64"},   ArchEntry{SCMP_ARCH_MIPSEL64, "mipsel64"},
+    ArchEntry{SCMP_ARCH_X86_64, "x86_64"}, ArchEntry{SCMP_ARCH_X86, "x86"},
+    ArchEntry{SCMP_ARCH_X32, "x32"},       ArchEntry{SCMP_ARCH_AARCH64, "aarch64"},
+    ArchEntry{SCMP_ARCH_ARM, "arm"},       ArchEntry{SCMP_ARCH_PPC64LE, "ppc64le"},
+    ArchEntry{SCMP_ARCH_S390X, "s390x"},   ArchEntry{SCMP_ARCH_RISCV64, "riscv64"},
+    ArchEntry{SCMP_ARCH_MIPS64, "mips64"}, ArchEntry{SCMP_ARCH_MIPSEL64, "mipsel64"},
 };
 
 struct FreeDeleter {

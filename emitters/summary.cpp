@@ -51,7 +51,8 @@ std::string emit_summary(const Profile& p, std::size_t max_files) {
 
   if (!p.sockets.empty()) {
     o << "sockets:";
-    for (const auto& [s, ev] : p.sockets) o << " " << s.family << "/" << s.type << "/" << s.protocol;
+    for (const auto& [s, ev] : p.sockets)
+      o << " " << s.family << "/" << s.type << "/" << s.protocol;
     o << "\n";
   }
   for (const auto& [ep, ev] : p.endpoints) {

@@ -4,8 +4,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +20,9 @@
 
 namespace tailor::test {
 
-inline std::string tailor_bin() { return TAILOR_BIN; }
+inline std::string tailor_bin() {
+  return TAILOR_BIN;
+}
 inline std::string sample(const std::string& name) {
   return std::string(TAILOR_SAMPLES_DIR) + "/" + name;
 }
@@ -47,8 +49,8 @@ class TempDir {
 };
 
 struct RunResult {
-  int status = -1;        // shell-style: exit code or 128+signal; -1 on timeout
-  std::string out, err;   // captured stdout and stderr
+  int status = -1;       // shell-style: exit code or 128+signal; -1 on timeout
+  std::string out, err;  // captured stdout and stderr
   bool timed_out = false;
 };
 
@@ -82,7 +84,8 @@ inline RunResult run(const std::vector<std::string>& argv, double timeout_s = 12
   int open_fds = 2;
   while (open_fds > 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       r.timed_out = true;
       ::kill(-pid, SIGKILL);

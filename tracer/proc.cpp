@@ -100,8 +100,12 @@ std::optional<struct stat> stat_fd(pid_t tid, int fd) {
 bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) {
   if (len == 0) return true;
   if (addr == 0) return false;
-  struct iovec local{buf, len};
-  struct iovec remote{reinterpret_cast<void*>(addr), len};
+  struct iovec local {
+    buf, len
+  };
+  struct iovec remote {
+    reinterpret_cast<void*>(addr), len
+  };
   ssize_t n = ::process_vm_readv(tid, &local, 1, &remote, 1, 0);
   return n == static_cast<ssize_t>(len);
 }

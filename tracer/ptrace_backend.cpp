@@ -30,10 +30,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <utility>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include "tailor/error.h"
 #include "tailor/syscalls.h"
@@ -49,8 +49,8 @@ namespace {
 // on behalf of the tty (si_code SI_KERNEL) is not forwarded a second time; one sent with kill(2)
 // (SI_USER/SI_QUEUE) is passed on to the workload's main process as it is.
 std::atomic<pid_t> g_forward_to{0};
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
-                              SIGWINCH};
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
+                              SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
 
 void forward_signal(int sig, siginfo_t* info, void*) {
   if (info && info->si_code == SI_KERNEL) return;
@@ -159,8 +159,8 @@ struct ChildFailure {
     ChildFailure f{stage, err};
     [[maybe_unused]] auto n = ::write(err_wr, &f, sizeof f);
     ::_exit(stage == 2 && err == ENOENT ? kExitNotFound
-            : stage == 2                 ? kExitCannotExec
-                                         : kExitTraceFailed);
+            : stage == 2                ? kExitCannotExec
+                                        : kExitTraceFailed);
   };
 
   if (seccomp_filter) {
@@ -231,8 +231,18 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   Fd sync_rd(sync_pipe[0]), sync_wr(sync_pipe[1]), err_rd(err_pipe[0]), err_wr(err_pipe[1]);
 
   SignalForwarding forwarding;
-  sigset_t orig_mask;
-  ::sigprocmask(SIG_SETMASK, nullptr, &orig_mask);
+  // A signal sent to tailor before the workload's pid is known must not be lost: keep the
+  // forwarded signals blocked (pending) until then. The child inherits the block, so a signal
+  // aimed at it before it restored its dispositions waits too, and then acts on the workload
+  // exactly as if it had been sent to it directly.
+  sigset_t forwarded, orig_mask;
+  sigemptyset(&forwarded);
+  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &orig_mask);
+  struct MaskGuard {
+    const sigset_t& mask;
+    ~MaskGuard() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
+  } restore_mask{orig_mask};
 
   pid_t child = ::fork();
   if (child < 0) throw Error(std::string("fork: ") + std::strerror(errno), kExitTraceFailed);
@@ -257,6 +267,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   // seized task is running: stop it once so the loop below resumes it the right way.
   if (!filter) ::ptrace(PTRACE_INTERRUPT, child, nullptr, nullptr);
   g_forward_to = child;
+  ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
   sync_wr.reset();  // lets the child go on
 
   const int resume_req = filter ? PTRACE_CONT : PTRACE_SYSCALL;
@@ -280,7 +291,8 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
       SyscallEntry e;
       e.tid = pid;
-      const auto& src = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+      const auto& src =
+          info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
       e.nr = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr;
       for (int i = 0; i < 6; ++i) e.args[i] = src[i];
       e.arch = effective_arch(info.arch, e.nr);
@@ -397,8 +409,8 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   }
   if (got == static_cast<ssize_t>(sizeof f)) {
     if (f.stage == 1)
-      throw Error(std::string("cannot install the seccomp tracing filter: ") + std::strerror(f.err) +
-                      " (try --mode syscall)",
+      throw Error(std::string("cannot install the seccomp tracing filter: ") +
+                      std::strerror(f.err) + " (try --mode syscall)",
                   kExitTraceFailed);
     throw Error(path + ": " + std::strerror(f.err),
                 f.err == ENOENT ? kExitNotFound : kExitCannotExec);

@@ -51,8 +51,8 @@ RecordResult record(const RecordOptions& opts) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
   const std::string path = tracer::resolve_command(opts.argv.at(0));
-  tracer::Recorder recorder(tracer::join_path(tracer::proc_link(::getpid(), "cwd").value_or("/"),
-                                              path));
+  tracer::Recorder recorder(
+      tracer::join_path(tracer::proc_link(::getpid(), "cwd").value_or("/"), path));
   if (opts.on_progress) recorder.set_progress(opts.on_progress, opts.progress_interval_ms);
   tracer::PtraceBackend backend(seccomp);
   tracer::LaunchSpec spec{opts.argv, seccomp};

@@ -23,10 +23,10 @@
 #include <sys/un.h>
 #include <sys/xattr.h>
 
+#include <seccomp.h>
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <seccomp.h>
 
 #include "tailor/capabilities.h"
 #include "tailor/syscalls.h"
@@ -38,14 +38,14 @@ namespace {
 // ---- what each syscall means to the recorder ----------------------------------------------------
 
 enum class Kind : std::uint8_t {
-  kPlain,       // nothing to decode
-  kPath,        // path arguments per PathSpec
-  kOpen,        // open/openat/creat/openat2: access from flags, result is an fd
-  kExec,        // execve/execveat
-  kFdResult,    // returns a new fd (dup, eventfd, epoll_create, ...)
-  kFdPair,      // writes two fds to args[0] (pipe) or args[3] (socketpair)
+  kPlain,     // nothing to decode
+  kPath,      // path arguments per PathSpec
+  kOpen,      // open/openat/creat/openat2: access from flags, result is an fd
+  kExec,      // execve/execveat
+  kFdResult,  // returns a new fd (dup, eventfd, epoll_create, ...)
+  kFdPair,    // writes two fds to args[0] (pipe) or args[3] (socketpair)
   kSocket,
-  kAddr,        // bind/connect/sendto: sockaddr in args[1], len in args[2] (sendto: 4, 5)
+  kAddr,  // bind/connect/sendto: sockaddr in args[1], len in args[2] (sendto: 4, 5)
   kSendmsg,
   kListen,
   kClose,
@@ -143,12 +143,12 @@ constexpr PathSpec kPathSpecs[] = {
 std::string normalise(std::uint32_t arch, const std::string& name) {
   if (arch != SCMP_ARCH_X86) return name;
   static const std::pair<const char*, const char*> kRenames[] = {
-      {"chown32", "chown"},         {"lchown32", "lchown"},       {"fchown32", "fchown"},
-      {"setuid32", "setuid"},       {"setgid32", "setgid"},       {"setreuid32", "setreuid"},
-      {"setregid32", "setregid"},   {"setresuid32", "setresuid"}, {"setresgid32", "setresgid"},
-      {"setfsuid32", "setfsuid"},   {"setfsgid32", "setfsgid"},   {"setgroups32", "setgroups"},
-      {"mmap2", "mmap"},            {"fcntl64", "fcntl"},         {"ftruncate64", "ftruncate"},
-      {"prlimit64", "prlimit64"},   {"ugetrlimit", "getrlimit"},
+      {"chown32", "chown"},       {"lchown32", "lchown"},       {"fchown32", "fchown"},
+      {"setuid32", "setuid"},     {"setgid32", "setgid"},       {"setreuid32", "setreuid"},
+      {"setregid32", "setregid"}, {"setresuid32", "setresuid"}, {"setresgid32", "setresgid"},
+      {"setfsuid32", "setfsuid"}, {"setfsgid32", "setfsgid"},   {"setgroups32", "setgroups"},
+      {"mmap2", "mmap"},          {"fcntl64", "fcntl"},         {"ftruncate64", "ftruncate"},
+      {"prlimit64", "prlimit64"}, {"ugetrlimit", "getrlimit"},
   };
   for (const auto& [from, to] : kRenames)
     if (name == from) return to;
@@ -223,64 +223,120 @@ constexpr KindEntry kKinds[] = {
 
 std::string family_name(int family) {
   switch (family) {
-    case AF_UNSPEC: return "unspec";
-    case AF_UNIX: return "unix";
-    case AF_INET: return "inet";
-    case AF_INET6: return "inet6";
-    case AF_NETLINK: return "netlink";
-    case AF_PACKET: return "packet";
-    case AF_KEY: return "key";
-    case AF_ALG: return "alg";
-    case AF_VSOCK: return "vsock";
-    case AF_BLUETOOTH: return "bluetooth";
-    case AF_CAN: return "can";
-    case AF_TIPC: return "tipc";
-    case AF_XDP: return "xdp";
-    case AF_APPLETALK: return "appletalk";
-    case AF_AX25: return "ax25";
-    default: return "AF_" + std::to_string(family);
+    case AF_UNSPEC:
+      return "unspec";
+    case AF_UNIX:
+      return "unix";
+    case AF_INET:
+      return "inet";
+    case AF_INET6:
+      return "inet6";
+    case AF_NETLINK:
+      return "netlink";
+    case AF_PACKET:
+      return "packet";
+    case AF_KEY:
+      return "key";
+    case AF_ALG:
+      return "alg";
+    case AF_VSOCK:
+      return "vsock";
+    case AF_BLUETOOTH:
+      return "bluetooth";
+    case AF_CAN:
+      return "can";
+    case AF_TIPC:
+      return "tipc";
+    case AF_XDP:
+      return "xdp";
+    case AF_APPLETALK:
+      return "appletalk";
+    case AF_AX25:
+      return "ax25";
+    default:
+      return "AF_" + std::to_string(family);
   }
 }
 
 std::string type_name(int type) {
   switch (type & 0xf) {
-    case SOCK_STREAM: return "stream";
-    case SOCK_DGRAM: return "dgram";
-    case SOCK_RAW: return "raw";
-    case SOCK_RDM: return "rdm";
-    case SOCK_SEQPACKET: return "seqpacket";
-    case SOCK_DCCP: return "dccp";
-    case SOCK_PACKET: return "packet";
-    default: return "SOCK_" + std::to_string(type & 0xf);
+    case SOCK_STREAM:
+      return "stream";
+    case SOCK_DGRAM:
+      return "dgram";
+    case SOCK_RAW:
+      return "raw";
+    case SOCK_RDM:
+      return "rdm";
+    case SOCK_SEQPACKET:
+      return "seqpacket";
+    case SOCK_DCCP:
+      return "dccp";
+    case SOCK_PACKET:
+      return "packet";
+    default:
+      return "SOCK_" + std::to_string(type & 0xf);
   }
 }
 
 constexpr std::pair<std::uint64_t, const char*> kNamespaceFlags[] = {
-    {CLONE_NEWNS, "CLONE_NEWNS"},   {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
-    {CLONE_NEWUTS, "CLONE_NEWUTS"}, {CLONE_NEWIPC, "CLONE_NEWIPC"},
-    {CLONE_NEWUSER, "CLONE_NEWUSER"}, {CLONE_NEWPID, "CLONE_NEWPID"},
-    {CLONE_NEWNET, "CLONE_NEWNET"}, {0x00000080 /* CLONE_NEWTIME, newer than glibc's header */,
-                                     "CLONE_NEWTIME"},
+    {CLONE_NEWNS, "CLONE_NEWNS"},
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER"},
+    {CLONE_NEWPID, "CLONE_NEWPID"},
+    {CLONE_NEWNET, "CLONE_NEWNET"},
+    {0x00000080 /* CLONE_NEWTIME, newer than glibc's header */, "CLONE_NEWTIME"},
 };
 
-#define TAILOR_PR(x) {x, #x}
+#define TAILOR_PR(x) \
+  { x, #x }
 constexpr std::pair<int, const char*> kPrctlNames[] = {
-    TAILOR_PR(PR_SET_PDEATHSIG),   TAILOR_PR(PR_GET_PDEATHSIG),   TAILOR_PR(PR_GET_DUMPABLE),
-    TAILOR_PR(PR_SET_DUMPABLE),    TAILOR_PR(PR_GET_KEEPCAPS),    TAILOR_PR(PR_SET_KEEPCAPS),
-    TAILOR_PR(PR_SET_NAME),        TAILOR_PR(PR_GET_NAME),        TAILOR_PR(PR_GET_SECCOMP),
-    TAILOR_PR(PR_SET_SECCOMP),     TAILOR_PR(PR_CAPBSET_READ),    TAILOR_PR(PR_CAPBSET_DROP),
-    TAILOR_PR(PR_GET_TSC),         TAILOR_PR(PR_SET_TSC),         TAILOR_PR(PR_GET_SECUREBITS),
-    TAILOR_PR(PR_SET_SECUREBITS),  TAILOR_PR(PR_SET_TIMERSLACK),  TAILOR_PR(PR_GET_TIMERSLACK),
-    TAILOR_PR(PR_MCE_KILL),        TAILOR_PR(PR_MCE_KILL_GET),    TAILOR_PR(PR_SET_MM),
-    TAILOR_PR(PR_SET_PTRACER),     TAILOR_PR(PR_SET_CHILD_SUBREAPER),
-    TAILOR_PR(PR_GET_CHILD_SUBREAPER),                            TAILOR_PR(PR_SET_NO_NEW_PRIVS),
-    TAILOR_PR(PR_GET_NO_NEW_PRIVS), TAILOR_PR(PR_GET_TID_ADDRESS), TAILOR_PR(PR_SET_THP_DISABLE),
-    TAILOR_PR(PR_GET_THP_DISABLE), TAILOR_PR(PR_CAP_AMBIENT),     TAILOR_PR(PR_SET_FP_MODE),
-    TAILOR_PR(PR_GET_FP_MODE),     TAILOR_PR(PR_GET_SPECULATION_CTRL),
-    TAILOR_PR(PR_SET_SPECULATION_CTRL),                           TAILOR_PR(PR_SET_VMA),
-    TAILOR_PR(PR_GET_TIMING),      TAILOR_PR(PR_SET_TIMING),      TAILOR_PR(PR_SET_ENDIAN),
-    TAILOR_PR(PR_GET_ENDIAN),      TAILOR_PR(PR_SET_FPEMU),       TAILOR_PR(PR_GET_FPEMU),
-    TAILOR_PR(PR_SET_FPEXC),       TAILOR_PR(PR_GET_FPEXC),       TAILOR_PR(PR_TASK_PERF_EVENTS_DISABLE),
+    TAILOR_PR(PR_SET_PDEATHSIG),
+    TAILOR_PR(PR_GET_PDEATHSIG),
+    TAILOR_PR(PR_GET_DUMPABLE),
+    TAILOR_PR(PR_SET_DUMPABLE),
+    TAILOR_PR(PR_GET_KEEPCAPS),
+    TAILOR_PR(PR_SET_KEEPCAPS),
+    TAILOR_PR(PR_SET_NAME),
+    TAILOR_PR(PR_GET_NAME),
+    TAILOR_PR(PR_GET_SECCOMP),
+    TAILOR_PR(PR_SET_SECCOMP),
+    TAILOR_PR(PR_CAPBSET_READ),
+    TAILOR_PR(PR_CAPBSET_DROP),
+    TAILOR_PR(PR_GET_TSC),
+    TAILOR_PR(PR_SET_TSC),
+    TAILOR_PR(PR_GET_SECUREBITS),
+    TAILOR_PR(PR_SET_SECUREBITS),
+    TAILOR_PR(PR_SET_TIMERSLACK),
+    TAILOR_PR(PR_GET_TIMERSLACK),
+    TAILOR_PR(PR_MCE_KILL),
+    TAILOR_PR(PR_MCE_KILL_GET),
+    TAILOR_PR(PR_SET_MM),
+    TAILOR_PR(PR_SET_PTRACER),
+    TAILOR_PR(PR_SET_CHILD_SUBREAPER),
+    TAILOR_PR(PR_GET_CHILD_SUBREAPER),
+    TAILOR_PR(PR_SET_NO_NEW_PRIVS),
+    TAILOR_PR(PR_GET_NO_NEW_PRIVS),
+    TAILOR_PR(PR_GET_TID_ADDRESS),
+    TAILOR_PR(PR_SET_THP_DISABLE),
+    TAILOR_PR(PR_GET_THP_DISABLE),
+    TAILOR_PR(PR_CAP_AMBIENT),
+    TAILOR_PR(PR_SET_FP_MODE),
+    TAILOR_PR(PR_GET_FP_MODE),
+    TAILOR_PR(PR_GET_SPECULATION_CTRL),
+    TAILOR_PR(PR_SET_SPECULATION_CTRL),
+    TAILOR_PR(PR_SET_VMA),
+    TAILOR_PR(PR_GET_TIMING),
+    TAILOR_PR(PR_SET_TIMING),
+    TAILOR_PR(PR_SET_ENDIAN),
+    TAILOR_PR(PR_GET_ENDIAN),
+    TAILOR_PR(PR_SET_FPEMU),
+    TAILOR_PR(PR_GET_FPEMU),
+    TAILOR_PR(PR_SET_FPEXC),
+    TAILOR_PR(PR_GET_FPEXC),
+    TAILOR_PR(PR_TASK_PERF_EVENTS_DISABLE),
     TAILOR_PR(PR_TASK_PERF_EVENTS_ENABLE),
 };
 #undef TAILOR_PR
@@ -350,8 +406,8 @@ struct Recorder::Impl {
   Profile profile;
   std::vector<std::string> exes;  // exe_id -> path
   std::unordered_map<std::string, std::uint32_t> exe_ids;
-  std::unordered_map<std::uint64_t, Info> infos;  // (arch << 32 | nr) -> info
-  std::vector<std::uint32_t> arches;              // arch_index -> token
+  std::unordered_map<std::uint64_t, Info> infos;            // (arch << 32 | nr) -> info
+  std::vector<std::uint32_t> arches;                        // arch_index -> token
   std::unordered_map<std::uint64_t, std::uint64_t> counts;  // (exe, arch_index, nr) -> n
   std::unordered_set<std::uint64_t> distinct;               // (arch_index, nr)
   std::unordered_map<pid_t, Task> tasks;
@@ -477,7 +533,8 @@ struct Recorder::Impl {
       }
       case AF_UNIX: {
         auto* un = reinterpret_cast<sockaddr_un*>(&ss);
-        std::size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+        std::size_t n =
+            len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
         n = std::min(n, sizeof un->sun_path);
         if (n > 0 && un->sun_path[0] == '\0') {
           ep.address = "@" + std::string(un->sun_path + 1, n - 1);
@@ -504,8 +561,7 @@ struct Recorder::Impl {
     profile.endpoints[ep].add(exes[exe_id]);
   }
 
-  void add_flags(std::map<std::string, Evidence>& into, std::uint64_t flags,
-                 std::uint32_t exe_id) {
+  void add_flags(std::map<std::string, Evidence>& into, std::uint64_t flags, std::uint32_t exe_id) {
     for (const auto& [bit, name] : kNamespaceFlags)
       if (flags & bit) into[name].add(exes[exe_id]);
   }
@@ -643,10 +699,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   if (kind == Kind::kSocketcall) {
     // i386 socketcall(call, unsigned long args[]): split into the call it stands for.
     static const std::pair<int, const char*> kCalls[] = {
-        {SYS_SOCKET, "socket"},   {SYS_BIND, "bind"},         {SYS_CONNECT, "connect"},
-        {SYS_LISTEN, "listen"},   {SYS_ACCEPT, "accept"},     {SYS_SOCKETPAIR, "socketpair"},
-        {SYS_SENDTO, "sendto"},   {SYS_SENDMSG, "sendmsg"},   {SYS_ACCEPT4, "accept4"},
-        {SYS_SEND, "send"},       {SYS_RECV, "recv"},         {SYS_RECVFROM, "recvfrom"},
+        {SYS_SOCKET, "socket"}, {SYS_BIND, "bind"},       {SYS_CONNECT, "connect"},
+        {SYS_LISTEN, "listen"}, {SYS_ACCEPT, "accept"},   {SYS_SOCKETPAIR, "socketpair"},
+        {SYS_SENDTO, "sendto"}, {SYS_SENDMSG, "sendmsg"}, {SYS_ACCEPT4, "accept4"},
+        {SYS_SEND, "send"},     {SYS_RECV, "recv"},       {SYS_RECVFROM, "recvfrom"},
     };
     std::uint32_t sub[6] = {};
     const char* sub_name = nullptr;
@@ -740,15 +796,17 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
     case Kind::kFdPair:
       pend.fd_pair_arg = call.name == "socketpair" ? 3 : 0;
       if (call.name == "socketpair")
-        I.profile.sockets[{family_name(static_cast<int>(args[0])), type_name(static_cast<int>(args[1])),
-                           static_cast<int>(args[2])}]
+        I.profile
+            .sockets[{family_name(static_cast<int>(args[0])), type_name(static_cast<int>(args[1])),
+                      static_cast<int>(args[2])}]
             .add(exe);
       want = Want::kExit;
       break;
     case Kind::kSocket:
       pend.sock_family = family_name(static_cast<int>(args[0]));
-      I.profile.sockets[{pend.sock_family, type_name(static_cast<int>(args[1])),
-                         static_cast<int>(args[2])}]
+      I.profile
+          .sockets[{pend.sock_family, type_name(static_cast<int>(args[1])),
+                    static_cast<int>(args[2])}]
           .add(exe);
       pend.fd_result = true;
       want = Want::kExit;
@@ -807,8 +865,8 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       break;
     case Kind::kPrctl:
       I.profile.process.prctl[prctl_name(args[0])].add(exe);
-      if (args[0] == PR_CAPBSET_DROP || args[0] == PR_SET_SECUREBITS || args[0] == PR_SET_KEEPCAPS ||
-          args[0] == PR_CAP_AMBIENT)
+      if (args[0] == PR_CAPBSET_DROP || args[0] == PR_SET_SECUREBITS ||
+          args[0] == PR_SET_KEEPCAPS || args[0] == PR_CAP_AMBIENT)
         I.forget_creds(e.tid);
       break;
     case Kind::kPersonality:
@@ -970,9 +1028,9 @@ Profile Recorder::finish() {
     const auto exe_id = static_cast<std::uint32_t>(key >> 40);
     const auto arch = I.arches[(key >> 32) & 0xff];
     const std::uint64_t nr = key & 0xffffffffu;
-    I.profile.syscalls[arch_name(arch).value_or("arch_" + std::to_string(arch))]
-                      [syscall_name(arch, nr)]
-                          .add(I.exes[exe_id], n);
+    I.profile
+        .syscalls[arch_name(arch).value_or("arch_" + std::to_string(arch))][syscall_name(arch, nr)]
+        .add(I.exes[exe_id], n);
   }
   I.counts.clear();
   struct rusage ru {};
@@ -1004,7 +1062,9 @@ std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs
   cache.emplace(std::move(key), st);
   return st;
 }
-std::optional<struct stat> Recorder::stat_fd(pid_t tid, int fd) { return tracer::stat_fd(tid, fd); }
+std::optional<struct stat> Recorder::stat_fd(pid_t tid, int fd) {
+  return tracer::stat_fd(tid, fd);
+}
 bool Recorder::read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) {
   return tracer::read_mem(tid, addr, buf, len);
 }

@@ -10,7 +10,7 @@ namespace tailor {
 // Documented exit codes (README "Exit codes"). Workload statuses pass through unchanged, so
 // tailor's own failures use codes a shell reserves for "command problems".
 enum ExitCode : int {
-  kExitUsage = 2,        // bad command line, malformed or foreign input file
+  kExitUsage = 2,          // bad command line, malformed or foreign input file
   kExitTraceFailed = 125,  // tailor could not set up tracing (like `env`/`timeout`: 125)
   kExitCannotExec = 126,   // the command was found but could not be executed
   kExitNotFound = 127,     // the command was not found

@@ -78,8 +78,8 @@ struct Resources {
   std::uint64_t peak_processes = 0;  // processes alive at once
   std::uint64_t peak_threads = 0;    // threads (all tasks) alive at once
   std::uint64_t peak_rss_kb = 0;     // largest maximum resident set of any one process
-  std::uint64_t peak_fds = 0;        // highest fd number handed out + 1 (what RLIMIT_NOFILE must allow)
-  double wall_seconds = 0;           // longest recorded run
+  std::uint64_t peak_fds = 0;  // highest fd number handed out + 1 (what RLIMIT_NOFILE must allow)
+  double wall_seconds = 0;     // longest recorded run
   bool operator==(const Resources&) const = default;
 };
 
