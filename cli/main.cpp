@@ -28,6 +28,10 @@ Tracing modes:
            CAP_SYS_ADMIN requires no-new-privileges, which would change what
            setuid programs in the workload do, so tailor never imposes it.
 
+While recording as root, tailor holds a PM QoS request (/dev/cpu_dma_latency)
+that keeps idle CPUs from sleeping deeply: a ptrace stop that must wake a
+halted CPU costs several times more. --no-low-latency turns it off.
+
 tailor exits with CMD's exit status (128+N if it was killed by signal N).
 Signals sent to tailor are passed on to CMD; a terminal's Ctrl-C reaches CMD
 directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL).
@@ -46,8 +50,8 @@ void print_progress(const tailor::RecordProgress& p, bool final_line) {
       final_line ? "\n" : "");
 }
 
-int cmd_record(const std::string& out, bool append, bool quiet, const std::string& mode,
-               const std::vector<std::string>& argv) {
+int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency,
+               const std::string& mode, const std::vector<std::string>& argv) {
   using namespace tailor;
   if (argv.empty())
     throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
@@ -63,6 +67,7 @@ int cmd_record(const std::string& out, bool append, bool quiet, const std::strin
 
   RecordOptions opts;
   opts.argv = argv;
+  opts.low_latency = low_latency;
   opts.mode = mode == "seccomp"   ? TraceMode::kSeccomp
               : mode == "syscall" ? TraceMode::kSyscall
                                   : TraceMode::kAuto;
@@ -98,7 +103,7 @@ int main(int argc, char** argv) {
   auto* rec = app.add_subcommand("record", "Run a command under tracing and write its profile");
   rec->footer(kRecordHelp);
   std::string out = "tailor-profile.json";
-  bool append = false, quiet = false;
+  bool append = false, quiet = false, no_low_latency = false;
   std::string mode = "auto";
   std::vector<std::string> cmd;
   rec->add_option("-o,--output", out, "Profile to write (atomically; '-' for stdout)")
@@ -108,6 +113,8 @@ int main(int argc, char** argv) {
   rec->add_option("--mode", mode, "Tracing mode")
       ->check(CLI::IsMember({"auto", "seccomp", "syscall"}))
       ->capture_default_str();
+  rec->add_flag("--no-low-latency", no_low_latency,
+                "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   rec->add_option("command", cmd, "The command to run, after --")->required();
   rec->positionals_at_end();
 
@@ -127,7 +134,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (rec->parsed()) return cmd_record(out, append, quiet, mode, cmd);
+    if (rec->parsed()) return cmd_record(out, append, quiet, !no_low_latency, mode, cmd);
     if (show->parsed()) {
       std::fputs(tailor::emit_summary(tailor::load_profile(show_path), show_files).c_str(), stdout);
       return 0;

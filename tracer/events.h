@@ -44,6 +44,7 @@ class EventSink {
 struct LaunchSpec {
   std::vector<std::string> argv;
   bool seccomp_filter = true;  // install the SECCOMP_RET_TRACE filter before exec
+  bool low_latency = true;     // hold a PM QoS CPU latency request while tracing (see backend)
 };
 
 class Backend {

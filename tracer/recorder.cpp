@@ -352,8 +352,28 @@ bool is_restart_code(std::int64_t r) {
   return r <= -512 && r >= -516;
 }
 
+// Calls whose argument N is an fd the process holds. The highest fd number seen in use gives
+// resources.peak_fds without an exit stop on every call that creates one.
+constexpr std::pair<const char*, std::int8_t> kFdArgs[] = {
+    {"read", 0},       {"write", 0},      {"close", 0},           {"fstat", 0},
+    {"fstat64", 0},    {"lseek", 0},      {"_llseek", 0},         {"pread64", 0},
+    {"pwrite64", 0},   {"readv", 0},      {"writev", 0},          {"preadv", 0},
+    {"pwritev", 0},    {"preadv2", 0},    {"pwritev2", 0},        {"ioctl", 0},
+    {"fcntl", 0},      {"fsync", 0},      {"fdatasync", 0},       {"ftruncate", 0},
+    {"getdents", 0},   {"getdents64", 0}, {"fchdir", 0},          {"fchmod", 0},
+    {"fchown", 0},     {"flock", 0},      {"sendto", 0},          {"recvfrom", 0},
+    {"sendmsg", 0},    {"recvmsg", 0},    {"sendmmsg", 0},        {"recvmmsg", 0},
+    {"shutdown", 0},   {"bind", 0},       {"connect", 0},         {"listen", 0},
+    {"accept", 0},     {"accept4", 0},    {"getsockname", 0},     {"getpeername", 0},
+    {"setsockopt", 0}, {"getsockopt", 0}, {"epoll_wait", 0},      {"epoll_pwait", 0},
+    {"fstatfs", 0},    {"fadvise64", 0},  {"fallocate", 0},       {"fgetxattr", 0},
+    {"fsetxattr", 0},  {"flistxattr", 0}, {"timerfd_settime", 0}, {"dup2", 1},
+    {"dup3", 1},       {"epoll_ctl", 2},  {"sendfile", 0},
+};
+
 struct Info {
   const std::string* name = nullptr;
+  std::int8_t fd_arg = -1;
   std::string norm;
   Kind kind = Kind::kPlain;
   const PathSpec* path = nullptr;
@@ -390,7 +410,6 @@ struct Pending {
   std::vector<FileNote> files;  // recorded at exit with the result
   std::vector<CapFinding> caps;
   bool fd_result = false;
-  int fd_pair_arg = -1;
   std::string sock_family;  // socket(): remember the family for the new fd
 };
 
@@ -452,6 +471,8 @@ struct Recorder::Impl {
         info.path = &s;
       }
     info.watch = capability_rules_watch(info.norm);
+    for (const auto& [n, a] : kFdArgs)
+      if (info.norm == n) info.fd_arg = a;
     auto a = std::find(arches.begin(), arches.end(), arch);
     if (a == arches.end()) a = arches.insert(arches.end(), arch);
     info.arch_index = static_cast<std::uint8_t>(a - arches.begin());
@@ -676,6 +697,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
              (static_cast<std::uint64_t>(info.arch_index) << 32) | nr32];
   I.distinct.insert((static_cast<std::uint64_t>(info.arch_index) << 32) | nr32);
 
+  if (info.fd_arg >= 0) {
+    const auto fd = static_cast<std::int32_t>(e.args[info.fd_arg]);
+    if (fd >= 0 && fd < (1 << 24)) I.note_fd(fd);
+  }
   if (info.kind == Kind::kPlain && !info.watch) return Want::kNothing;
 
   // Decode. `call` is what the capability rules see.
@@ -719,6 +744,27 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   }
 
   Want want = Want::kNothing;
+  // For opens: the result predicted from the file system at entry (nullopt: not an open).
+  std::optional<std::string> predicted;
+  auto predict_open = [&](pid_t tid, const std::string& path,
+                          std::uint64_t flags) -> std::optional<std::string> {
+    // "" = will succeed, else the errno name the kernel would return. Only whether the file
+    // exists is predicted: permission denials are what the capability rules look at, and
+    // when they have a finding the open gets a real exit stop below.
+    auto st = stat_path(tid, path, !(flags & O_NOFOLLOW));
+    if (st) {
+      if ((flags & O_CREAT) && (flags & O_EXCL)) return "EEXIST";
+      if ((flags & O_DIRECTORY) && !S_ISDIR(st->st_mode)) return "ENOTDIR";
+      return "";
+    }
+    if (flags & O_CREAT) {
+      auto slash = path.rfind('/');
+      std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+      auto dst = stat_path(tid, dir, true);
+      if (dst && S_ISDIR(dst->st_mode)) return "";
+    }
+    return "ENOENT";
+  };
   auto add_path = [&](int dfd, int parg, const char* access, std::uint64_t flags,
                       std::string* out) {
     if (!access) return;
@@ -778,9 +824,8 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         if (flags & O_CREAT) pend.files.push_back({*p, "create"});
         if (flags & O_TRUNC) pend.files.push_back({*p, "truncate"});
         if (flags & O_DIRECTORY) pend.files.push_back({*p, "readdir"});
+        predicted = predict_open(e.tid, *p, flags);
       }
-      pend.fd_result = true;
-      want = Want::kExit;
       break;
     }
     case Kind::kExec: {
@@ -789,18 +834,14 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       want = Want::kExit;
       break;
     }
-    case Kind::kFdResult:
-      pend.fd_result = true;
-      want = Want::kExit;
+    case Kind::kFdResult:  // the new fd shows up in the calls that use it (fd_arg)
       break;
     case Kind::kFdPair:
-      pend.fd_pair_arg = call.name == "socketpair" ? 3 : 0;
       if (call.name == "socketpair")
         I.profile
             .sockets[{family_name(static_cast<int>(args[0])), type_name(static_cast<int>(args[1])),
                       static_cast<int>(args[2])}]
             .add(exe);
-      want = Want::kExit;
       break;
     case Kind::kSocket:
       pend.sock_family = family_name(static_cast<int>(args[0]));
@@ -897,9 +938,12 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         if (args[3] & MAP_ANONYMOUS) {
           I.profile.process.exec_mappings["[anon]"].add(exe);
         } else if (auto p = proc_link(e.tid, "fd/" + std::to_string(static_cast<int>(args[4])))) {
+          // The fd resolved, so the mapping is of that file; no result needed.
           I.profile.process.exec_mappings[*p].add(exe);
-          pend.files.push_back({*p, "map-exec"});
-          want = Want::kExit;
+          FileUse& use = I.profile.files[*p];
+          use.access.insert("map-exec");
+          use.succeeded = true;
+          use.ev.add(exe);
         }
       }
       break;
@@ -943,6 +987,26 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       want = Want::kExit;
     }
   }
+  if (predicted && want == Want::kNothing) {
+    // Opens are the most frequent path syscalls; an exit stop for each would cost a third of
+    // a small-I/O loop. Their outcome is predicted above instead (and observed when a
+    // capability rule needs the real result).
+    for (const auto& f : pend.files) {
+      if (f.access == "create") {  // about to exist: what was cached for it is stale
+        I.stat_cache.erase("F" + f.path);
+        I.stat_cache.erase("L" + f.path);
+      }
+      FileUse& use = I.profile.files[f.path];
+      use.access.insert(f.access);
+      if (predicted->empty())
+        use.succeeded = true;
+      else
+        use.errors.insert(*predicted);
+      use.ev.add(exe);
+    }
+  } else if (predicted) {
+    want = Want::kExit;
+  }
   if (want == Want::kNothing) pend.info = nullptr;
   return want;
 }
@@ -972,13 +1036,6 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
     I.note_fd(result);
     if (!pend.sock_family.empty())
       if (auto* p = I.proc_of(tid)) p->socks[static_cast<int>(result)].family = pend.sock_family;
-  }
-  if (ok && pend.fd_pair_arg >= 0) {
-    int fds[2];
-    if (read_mem(tid, pend.args[pend.fd_pair_arg], fds, sizeof fds)) {
-      I.note_fd(fds[0]);
-      I.note_fd(fds[1]);
-    }
   }
   if (!pend.caps.empty()) {
     const bool denied = result == -EPERM || result == -EACCES;

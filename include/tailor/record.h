@@ -29,6 +29,9 @@ struct RecordProgress {
 struct RecordOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH like execvp
   TraceMode mode = TraceMode::kAuto;
+  // Keep CPUs out of deep idle states while recording (PM QoS, /dev/cpu_dma_latency; root
+  // only). Makes ptrace stops several times cheaper on machines whose idle CPUs halt.
+  bool low_latency = true;
   // Called from the tracer loop at most every `progress_interval_ms`; may be empty.
   std::function<void(const RecordProgress&)> on_progress;
   unsigned progress_interval_ms = 200;
