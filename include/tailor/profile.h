@@ -31,7 +31,9 @@ struct FileUse {
   std::set<std::string> access;
   // errno names of calls that failed on this path (e.g. "ENOENT" for a probed library path).
   std::set<std::string> errors;
-  // True once any call on the path succeeded: a path that only ever failed is a probe.
+  // True once any call on the path succeeded: a path that only ever failed is a probe. Opens
+  // are predicted at entry (the recorder spares them an exit stop); lookups (stat, access,
+  // readlink) are recorded without a result and leave this false.
   bool succeeded = false;
   Evidence ev;
   bool operator==(const FileUse&) const = default;
@@ -78,8 +80,8 @@ struct Resources {
   std::uint64_t peak_processes = 0;  // processes alive at once
   std::uint64_t peak_threads = 0;    // threads (all tasks) alive at once
   std::uint64_t peak_rss_kb = 0;     // largest maximum resident set of any one process
-  std::uint64_t peak_fds = 0;  // highest fd number handed out + 1 (what RLIMIT_NOFILE must allow)
-  double wall_seconds = 0;     // longest recorded run
+  std::uint64_t peak_fds = 0;        // highest fd number seen in use + 1 (what RLIMIT_NOFILE needs)
+  double wall_seconds = 0;           // longest recorded run
   bool operator==(const Resources&) const = default;
 };
 
