@@ -1,8 +1,11 @@
 // Emitters: pure functions from a Profile (and options) to text. No I/O happens here; the CLI
-// writes what they return.
+// writes what they return. Every output is deterministic (sorted), so it diffs cleanly.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "tailor/profile.h"
 
@@ -12,5 +15,61 @@ namespace tailor {
 // their reasons, sockets and endpoints, executables, the most used files, resource peaks.
 // `max_files` bounds the file list (0 = all).
 std::string emit_summary(const Profile& p, std::size_t max_files = 20);
+
+// ---- shared decisions -------------------------------------------------------------------------
+
+// The container runtime that will install the filter. Runtimes make syscalls of their own after
+// the filter is in place and before they exec the app; a profile must allow those too.
+enum class Runtime { kDocker, kPodman, kRunc, kCrun, kNone };
+std::optional<Runtime> runtime_from_name(std::string_view name);  // "docker", "podman", ...
+std::string_view runtime_name(Runtime r);
+
+// True when the flags emitted for this profile include no-new-privileges: no setuid/setgid or
+// file-capability executable was run. The seccomp runtime baseline follows the same answer,
+// because with no-new-privileges the runtime installs the filter right before execve and needs
+// far fewer syscalls under it.
+bool wants_no_new_privileges(const Profile& p);
+
+// The syscalls `r` makes under the container's filter before exec'ing the app, as measured on
+// this project's machines with the real runtimes (emitters/runtime_baseline.cpp says how).
+// kDocker is runc as Docker drives it. kNone: empty.
+const std::vector<std::string>& runtime_baseline(Runtime r, bool no_new_privileges);
+
+// ---- seccomp ----------------------------------------------------------------------------------
+
+struct SeccompOptions {
+  Runtime runtime = Runtime::kDocker;
+  bool arg_filters = true;  // clone/unshare flags, socket families, personality values
+  // Default: wants_no_new_privileges(profile).
+  std::optional<bool> no_new_privileges;
+};
+
+// Docker / podman `--security-opt seccomp=FILE` JSON.
+std::string emit_seccomp_docker(const Profile& p, const SeccompOptions& o);
+// The same filter as an OCI runtime-spec `linux.seccomp` object (crun/runc config.json).
+std::string emit_seccomp_oci(const Profile& p, const SeccompOptions& o);
+// Kubernetes Security Profiles Operator `SeccompProfile` YAML named `name`.
+std::string emit_seccomp_spo(const Profile& p, const SeccompOptions& o, const std::string& name);
+
+// ---- AppArmor ---------------------------------------------------------------------------------
+
+struct AppArmorOptions {
+  std::string name = "tailor-default";  // profile name (docker --security-opt apparmor=NAME)
+};
+std::string emit_apparmor(const Profile& p, const AppArmorOptions& o);
+
+// ---- hardening flags --------------------------------------------------------------------------
+
+enum class FlagsFormat { kDocker, kPodman, kCompose, kK8s };
+std::optional<FlagsFormat> flags_format_from_name(std::string_view name);
+
+struct FlagsOptions {
+  FlagsFormat format = FlagsFormat::kDocker;
+  std::string seccomp_file = "seccomp.json";   // path the seccomp profile was written to
+  std::string apparmor_name;                   // empty: no AppArmor option
+  std::string image = "IMAGE";                 // for docker/podman command lines
+  std::string service = "app";                 // compose service / k8s container name
+};
+std::string emit_flags(const Profile& p, const FlagsOptions& o);
 
 }  // namespace tailor
