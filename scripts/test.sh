@@ -32,6 +32,11 @@ PACKAGES=(
   libseccomp-dev libelf-dev libcapstone-dev nlohmann-json3-dev libcli11-dev catch2 libcap-dev
   strace python3 sqlite3 util-linux
   clang libclang-rt-14-dev clang-format
+  # generate: AppArmor profiles are compiled by the real parser, YAML checked by a real parser,
+  # and seccomp profiles proven in real containers (crun, runc, podman; see environment.md)
+  apparmor python3-yaml
+  crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
+  containernetworking-plugins iptables
 )
 
 section() {

@@ -1,0 +1,783 @@
+// AppArmor emitter: a complete, loadable profile from a tailor profile.
+//
+// The profile grants what the recording proves the workload used (files with the AppArmor
+// permissions their accesses need, socket families/types, capabilities, mount operations) and
+// keeps docker-default's denials (writes to /proc and /sys, kernel memory, securityfs, mount)
+// wherever the workload did not need the denied thing. Deny rules win over allow rules in
+// AppArmor, so a denial that would break a recorded access is left out (with a comment saying
+// why) instead of silently cancelling the grant.
+//
+// Decisions, each explained where it is made:
+//  - stat/access/readlink, chdir, chroot and xattr calls need no file rule (AppArmor 3 file
+//    rules do not mediate them; chroot needs capability sys_chroot, which the capability
+//    rules carry);
+//  - paths that only ever failed are left out: the workload ran without them;
+//  - executables get `ix`: everything in a container runs under the container's one profile,
+//    and `px`/`cx` would need profiles that do not exist (the exec would be denied);
+//  - per-process /proc paths become `owner @{PROC}/@{pid}/...`, temp-file names become globs,
+//    and many files with the same permissions in one directory (tree) become `dir/*` (`dir/**`).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tailor/emitters.h"
+
+namespace tailor {
+
+namespace {
+
+// ---- permissions ------------------------------------------------------------------------------
+
+enum Perm : unsigned {
+  kR = 1,
+  kW = 2,
+  kK = 4,   // lock
+  kL = 8,   // link
+  kM = 16,  // mmap PROT_EXEC
+  kIx = 32  // execute, inheriting this profile
+};
+
+std::string perm_string(unsigned p) {
+  std::string s;
+  if (p & kR) s += 'r';
+  if (p & kW) s += 'w';
+  if (p & kK) s += 'k';
+  if (p & kL) s += 'l';
+  if (p & kM) s += 'm';
+  if (p & kIx) s += "ix";
+  return s;
+}
+
+// Which permissions an access kind needs, and whether it proves the path is a directory.
+// AppArmor 3 mediates open (r/w), create/delete/rename/setattr (all `w`), link (`l`), lock
+// (`k`), exec (`x`) and mmap PROT_EXEC (`m`). It does not mediate getattr (stat, access,
+// readlink), chdir, chroot (a capability) or xattrs, so those need no rule.
+struct AccessRule {
+  const char* access;
+  unsigned perms;
+  bool dir;
+};
+constexpr AccessRule kAccessRules[] = {
+    {"read", kR, false},
+    {"write", kW, false},
+    {"create", kW, false},
+    {"truncate", kW, false},
+    {"unlink", kW, false},
+    {"chmod", kW, false},
+    {"chown", kW, false},
+    {"utime", kW, false},
+    {"mknod", kW, false},
+    // rename: the source is read and deleted; the target is recorded as "create".
+    {"rename", kR | kW, false},
+    // connect/bind of a path-based unix socket open/create the socket file.
+    {"bind", kR | kW, false},
+    {"connect", kR | kW, false},
+    {"exec", kIx, false},
+    {"map-exec", kM, false},
+    {"lock", kK, false},
+    {"readdir", kR, true},
+    {"mkdir", kW, true},
+    {"rmdir", kW, true},
+    {"chdir", 0, true},
+    {"stat", 0, false},
+    {"xattr", 0, false},
+    {"chroot", 0, true},
+    {"mount", 0, false},
+    {"link", 0, false},
+};
+
+// ---- path patterns ----------------------------------------------------------------------------
+
+// One path as pattern components. Literal characters are already escaped for AppArmor; globs
+// (`*`, `@{pid}`) that collapsing introduced are not. The first component may be "@{PROC}".
+struct Rule {
+  bool owner = false;
+  std::vector<std::string> comps;
+  bool dir = false;  // printed with a trailing '/': AppArmor tells directories by it
+  unsigned perms = 0;
+};
+
+// Characters that mean something in an AppArmor path pattern, escaped with a backslash so a
+// literal file name stays literal. '@' starts variables (`@{x}`).
+std::string escape_component(const std::string& c) {
+  std::string out;
+  for (unsigned char ch : c) {
+    if (ch < 0x20 || ch == 0x7f) {
+      // Control bytes as octal escapes, which the parser decodes.
+      const char oct[] = {'\\', static_cast<char>('0' + ((ch >> 6) & 7)),
+                          static_cast<char>('0' + ((ch >> 3) & 7)),
+                          static_cast<char>('0' + (ch & 7)), 0};
+      out += oct;
+      continue;
+    }
+    if (std::string_view("*?[]{}\\\"@^").find(static_cast<char>(ch)) != std::string_view::npos)
+      out += '\\';
+    out += static_cast<char>(ch);
+  }
+  return out;
+}
+
+std::string join_pattern(const std::vector<std::string>& comps, bool dir) {
+  std::string s;
+  for (std::size_t i = 0; i < comps.size(); ++i) {
+    if (i == 0 && comps[0] == "@{PROC}") {
+      s += comps[0];
+      continue;
+    }
+    s += '/';
+    s += comps[i];
+  }
+  if (s.empty() || dir) s += '/';
+  return s;
+}
+
+// Paths with blanks, commas, '#' or quotes must be quoted, or the parser splits the rule there.
+std::string quote_if_needed(const std::string& pattern) {
+  for (char ch : pattern)
+    if (ch == ' ' || ch == '\t' || ch == ',' || ch == '#' || ch == '"')
+      return "\"" + pattern + "\"";
+  return pattern;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// A mkstemp/mkdtemp/tempfile-made name: a trailing run of at least 6 [A-Za-z0-9_] characters
+// that mixes upper and lower case or switches between letters and digits at least twice (what
+// random suffixes look like; "output", "port80" or "report_2024" do not). Returns the pattern
+// (literal prefix + '*'), or "" if not random.
+// Python's "tmp" + 8 random characters keeps its "tmp" prefix.
+std::string temp_name_pattern(const std::string& name) {
+  std::size_t start = name.size();
+  while (start > 0) {
+    unsigned char c = static_cast<unsigned char>(name[start - 1]);
+    if (!std::isalnum(c) && c != '_') break;
+    --start;
+  }
+  // "sess_9f8e7d6c": the random part is what follows the last '_' when that alone qualifies
+  const std::size_t underscore = name.rfind('_');
+  if (underscore != std::string::npos && underscore >= start && underscore + 1 < name.size() &&
+      !temp_name_pattern(name.substr(underscore + 1)).empty())
+    start = underscore + 1;
+  const std::string run = name.substr(start);
+  if (run.size() < 6) return "";
+  bool lower = false, upper = false;
+  int switches = 0, last = 0;  // letter <-> digit changes ("port80" has one, "k2j3l9" five)
+  for (unsigned char c : run) {
+    lower |= std::islower(c) != 0;
+    upper |= std::isupper(c) != 0;
+    const int kind = std::isdigit(c) ? 1 : std::isalpha(c) ? 2 : 0;
+    if (kind && last && kind != last) ++switches;
+    if (kind) last = kind;
+  }
+  if (!(switches >= 2 || (lower && upper))) return "";
+  std::string prefix = name.substr(0, start);
+  if (prefix.empty() && run.rfind("tmp", 0) == 0 && run.size() > 6) prefix = "tmp";
+  return escape_component(prefix) + "*";
+}
+
+// Splits an absolute path, turning per-process /proc paths and temp names into patterns.
+// Returns false for paths that cannot be a rule (not absolute).
+// `exact_leaf`: keep the last component literal (programs run: a glob there would let every
+// file in the directory run under this profile).
+bool to_rule(std::string path, Rule& r, bool exact_leaf = false) {
+  if (path.empty() || path[0] != '/') return false;
+  // Mappings of deleted files are recorded with the kernel's " (deleted)" suffix; with
+  // mediate_deleted AppArmor checks the original name.
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() &&
+      path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+    path.resize(path.size() - deleted.size());
+  std::vector<std::string> raw;
+  std::stringstream ss(path);
+  std::string c;
+  while (std::getline(ss, c, '/')) {
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      if (!raw.empty()) raw.pop_back();
+      continue;
+    }
+    raw.push_back(c);
+  }
+  r.comps.clear();
+  if (!raw.empty() && raw[0] == "proc") {
+    // /proc/self and /proc/thread-self are symlinks AppArmor resolves to /proc/<pid> and
+    // /proc/<pid>/task/<tid> before matching; a recorded pid is only valid for that run.
+    r.comps.push_back("@{PROC}");
+    std::size_t i = 1;
+    if (i < raw.size() && (all_digits(raw[i]) || raw[i] == "self" || raw[i] == "thread-self")) {
+      r.owner = true;  // a process's own /proc files, as the process's own user
+      r.comps.push_back("@{pid}");
+      if (raw[i] == "thread-self") {
+        r.comps.push_back("task");
+        r.comps.push_back("@{tid}");
+      } else if (i + 2 < raw.size() && raw[i + 1] == "task" && all_digits(raw[i + 2])) {
+        r.comps.push_back("task");
+        r.comps.push_back("@{tid}");
+        i += 2;
+      }
+      ++i;
+      // fd numbers differ from run to run
+      if (i + 1 < raw.size() && (raw[i] == "fd" || raw[i] == "fdinfo") && all_digits(raw[i + 1])) {
+        r.comps.push_back(raw[i]);
+        r.comps.push_back("[0-9]*");
+        i += 2;
+      }
+    }
+    for (; i < raw.size(); ++i) r.comps.push_back(escape_component(raw[i]));
+    return true;
+  }
+  // Temp directories: random names anywhere below them become globs.
+  std::size_t temp_depth = 0;
+  if (!raw.empty() && raw[0] == "tmp") temp_depth = 1;
+  if (raw.size() > 1 && (raw[0] == "var" || raw[0] == "dev") &&
+      raw[1] == (raw[0] == "var" ? "tmp" : "shm"))
+    temp_depth = 2;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    std::string pat;
+    if (temp_depth && i >= temp_depth && !(exact_leaf && i + 1 == raw.size()))
+      pat = temp_name_pattern(raw[i]);
+    // /dev/pts/<n>: terminal numbers differ from run to run
+    if (i == 2 && raw[0] == "dev" && raw[1] == "pts" && all_digits(raw[i])) pat = "[0-9]*";
+    r.comps.push_back(pat.empty() ? escape_component(raw[i]) : pat);
+  }
+  return true;
+}
+
+// ---- AppArmor glob matching (for checking denials against recorded paths) ----------------------
+
+// Expands {a,b} alternations (nested too) into plain patterns.
+void expand_braces(const std::string& p, std::vector<std::string>& out) {
+  std::size_t open = std::string::npos;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (p[i] == '{') {
+      open = i;
+      break;
+    }
+  }
+  if (open == std::string::npos) {
+    out.push_back(p);
+    return;
+  }
+  int depth = 0;
+  std::vector<std::string> alts(1);
+  std::size_t close = open + 1;
+  for (; close < p.size(); ++close) {
+    char ch = p[close];
+    if (ch == '\\' && close + 1 < p.size()) {
+      alts.back() += p.substr(close, 2);
+      ++close;
+      continue;
+    }
+    if (ch == '{') ++depth;
+    if (ch == '}') {
+      if (depth == 0) break;
+      --depth;
+    }
+    if (ch == ',' && depth == 0) {
+      alts.emplace_back();
+      continue;
+    }
+    alts.back() += ch;
+  }
+  const std::string head = p.substr(0, open), tail = close < p.size() ? p.substr(close + 1) : "";
+  for (const auto& a : alts) expand_braces(head + a + tail, out);
+}
+
+bool glob_match(const char* p, const char* s) {
+  while (*p) {
+    if (p[0] == '*' && p[1] == '*') {
+      for (const char* t = s;; ++t) {
+        if (glob_match(p + 2, t)) return true;
+        if (!*t) return false;
+      }
+    }
+    if (*p == '*') {
+      for (const char* t = s;; ++t) {
+        if (glob_match(p + 1, t)) return true;
+        if (!*t || *t == '/') return false;
+      }
+    }
+    if (!*s) return false;
+    if (*p == '?') {
+      if (*s == '/') return false;
+    } else if (*p == '[') {
+      const char* q = p + 1;
+      bool negate = *q == '^';
+      if (negate) ++q;
+      bool hit = false;
+      for (; *q && *q != ']'; ++q) {
+        if (q[1] == '-' && q[2] && q[2] != ']') {
+          hit |= *s >= q[0] && *s <= q[2];
+          q += 2;
+        } else {
+          hit |= *s == *q;
+        }
+      }
+      if (hit == negate || *s == '/') return false;
+      p = *q ? q : q - 1;
+    } else {
+      if (*p == '\\' && p[1]) ++p;
+      if (*p != *s) return false;
+    }
+    ++p, ++s;
+  }
+  return !*s;
+}
+
+bool pattern_matches(const std::string& pattern, const std::string& path) {
+  std::vector<std::string> alts;
+  expand_braces(pattern, alts);
+  for (auto& a : alts) {
+    // Collapse the "//" that "@{PROC}/" + "/" leaves.
+    std::string norm;
+    for (char ch : a)
+      if (!(ch == '/' && !norm.empty() && norm.back() == '/')) norm += ch;
+    if (glob_match(norm.c_str(), path.c_str())) return true;
+  }
+  return false;
+}
+
+// ---- docker-default's denials ------------------------------------------------------------------
+
+struct Denial {
+  const char* pattern;  // with /proc spelled out, for matching; printed with @{PROC}
+  unsigned perms;       // kIx stands for 'x'
+  const char* why;
+};
+// The pattern language is AppArmor's; the set follows moby's docker-default template.
+const Denial kDenials[] = {
+    {"/proc/* ", kW, "files directly in /proc (sysrq-trigger, kmsg, ...)"},
+    {"/proc/{[^1-9/],[^1-9/][^0-9/],[^1-9s/][^0-9y/][^0-9s/],[^1-9/][^0-9/][^0-9/][^0-9/]*}/** ",
+     kW, "anything below /proc except /proc/<pid>/** and /proc/sys/**"},
+    {"/proc/sys/[^k]** ", kW, "sysctls outside /proc/sys/kernel"},
+    {"/proc/sys/kernel/{?,??,[^s][^h][^m]**} ", kW, "kernel sysctls other than shm*"},
+    {"/proc/sysrq-trigger ", kR | kW | kK | kL | kIx, "magic SysRq"},
+    {"/proc/kcore ", kR | kW | kK | kL | kIx, "physical memory"},
+    {"/sys/[^f]*/** ", kW | kK | kL | kIx, "sysfs outside /sys/fs"},
+    {"/sys/f[^s]*/** ", kW | kK | kL | kIx, "sysfs outside /sys/fs"},
+    {"/sys/fs/[^c]*/** ", kW | kK | kL | kIx, "/sys/fs outside cgroup"},
+    {"/sys/fs/c[^g]*/** ", kW | kK | kL | kIx, "/sys/fs outside cgroup"},
+    {"/sys/fs/cg[^r]*/** ", kW | kK | kL | kIx, "/sys/fs outside cgroup"},
+    {"/sys/firmware/** ", kR | kW | kK | kL | kIx, "firmware tables (ACPI, EFI variables)"},
+    {"/sys/devices/virtual/powercap/** ", kR | kW | kK | kL | kIx,
+     "RAPL energy counters (power side channel)"},
+    {"/sys/kernel/security/** ", kR | kW | kK | kL | kIx, "securityfs (LSM policy)"},
+};
+
+std::string deny_perm_string(unsigned p) {
+  std::string s;
+  if (p & kR) s += 'r';
+  if (p & kW) s += 'w';
+  if (p & kK) s += 'k';
+  if (p & kL) s += 'l';
+  if (p & kIx) s += 'x';
+  return s;
+}
+
+// A path the denial is checked against: /proc/self and thread-self resolved the way the kernel
+// resolves them (to a pid), since that is what AppArmor matches.
+std::string concrete_for_denial(const std::string& path) {
+  for (const char* self : {"/proc/thread-self", "/proc/self"}) {
+    const std::string s = self;
+    if (path.compare(0, s.size(), s) == 0 && (path.size() == s.size() || path[s.size()] == '/'))
+      return std::string(s == "/proc/self" ? "/proc/1" : "/proc/1/task/1") + path.substr(s.size());
+  }
+  return path;
+}
+
+// ---- network / capabilities --------------------------------------------------------------------
+
+// Address families AppArmor 3 names, indexed by AF_* number (the order of the kernel's
+// network_v8 af_mask). AF_DECnet (12) has no AppArmor keyword.
+constexpr std::array<const char*, 45> kFamilies = {
+    "unspec",  "unix",    "inet",    "ax25",   "ipx",        "appletalk", "netrom",   "bridge",
+    "atmpvc",  "x25",     "inet6",   "rose",   nullptr,      "netbeui",   "security", "key",
+    "netlink", "packet",  "ash",     "econet", "atmsvc",     "rds",       "sna",      "irda",
+    "pppox",   "wanpipe", "llc",     "ib",     "mpls",       "can",       "tipc",     "bluetooth",
+    "iucv",    "rxrpc",   "isdn",    "phonet", "ieee802154", "caif",      "alg",      "nfc",
+    "vsock",   "kcm",     "qipcrtr", "smc",    "xdp"};
+
+std::string apparmor_family(const std::string& f) {
+  for (const char* k : kFamilies)
+    if (k && f == k) return f;
+  if (f.rfind("AF_", 0) == 0 && all_digits(f.substr(3))) {
+    const unsigned long n = std::stoul(f.substr(3));
+    if (n < kFamilies.size() && kFamilies[n]) return kFamilies[n];
+  }
+  return "";
+}
+
+std::string apparmor_type(const std::string& t) {
+  for (const char* k : {"stream", "dgram", "seqpacket", "rdm", "raw", "packet"})
+    if (t == k) return t;
+  return "";  // dccp, SOCK_<n>: AppArmor has no keyword; the rule covers the whole family
+}
+
+// Capability names AppArmor 3 knows (the kernel's caps mask), without CAP_, lower case.
+const std::set<std::string>& known_capabilities() {
+  static const std::set<std::string> k = {"chown",
+                                          "dac_override",
+                                          "dac_read_search",
+                                          "fowner",
+                                          "fsetid",
+                                          "kill",
+                                          "setgid",
+                                          "setuid",
+                                          "setpcap",
+                                          "linux_immutable",
+                                          "net_bind_service",
+                                          "net_broadcast",
+                                          "net_admin",
+                                          "net_raw",
+                                          "ipc_lock",
+                                          "ipc_owner",
+                                          "sys_module",
+                                          "sys_rawio",
+                                          "sys_chroot",
+                                          "sys_ptrace",
+                                          "sys_pacct",
+                                          "sys_admin",
+                                          "sys_boot",
+                                          "sys_nice",
+                                          "sys_resource",
+                                          "sys_time",
+                                          "sys_tty_config",
+                                          "mknod",
+                                          "lease",
+                                          "audit_write",
+                                          "audit_control",
+                                          "setfcap",
+                                          "mac_override",
+                                          "mac_admin",
+                                          "syslog",
+                                          "wake_alarm",
+                                          "block_suspend",
+                                          "audit_read",
+                                          "perfmon",
+                                          "bpf",
+                                          "checkpoint_restore"};
+  return k;
+}
+
+std::string apparmor_capability(const std::string& cap) {
+  std::string s = cap.rfind("CAP_", 0) == 0 ? cap.substr(4) : cap;
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return known_capabilities().count(s) ? s : "";
+}
+
+// Comment text on one line (no newlines or control characters can end the comment early).
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  return out;
+}
+
+std::string quote_name(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+  }
+  return out + "\"";
+}
+
+bool uses_syscall(const Profile& p, std::initializer_list<const char*> names) {
+  for (const auto& [arch, calls] : p.syscalls)
+    for (const char* n : names)
+      if (calls.count(n)) return true;
+  return false;
+}
+
+// ---- collapsing --------------------------------------------------------------------------------
+
+// A directory with at least this many files needing the same permissions becomes `dir/*`: past
+// that point a list is noise to review, and the files are evidently a set the program
+// enumerates (locales, plugins, certificates), which other members of would join later.
+constexpr std::size_t kDirThreshold = 8;
+// A tree with at least this many such files in at least two directories becomes `dir/**`
+// (python's stdlib, a node_modules tree). Only at depth >= 3 (/usr/lib/python3.11, not /usr/lib):
+// `**` at /usr or /etc would grant whole system areas.
+constexpr std::size_t kTreeThreshold = 16;
+constexpr std::size_t kTreeMinDepth = 3;
+
+bool collapsible(const Rule& r) {
+  // Directories, executables and device nodes stay listed one by one: each is a decision.
+  return !r.dir && !(r.perms & kIx) && !(r.comps.size() > 0 && r.comps[0] == "dev");
+}
+
+bool is_prefix(const std::vector<std::string>& pre, const std::vector<std::string>& v) {
+  return pre.size() <= v.size() && std::equal(pre.begin(), pre.end(), v.begin());
+}
+
+std::vector<Rule> collapse(std::vector<Rule> rules) {
+  std::vector<Rule> globs;
+  // `**` first, shallowest qualifying tree per (owner, perms) group.
+  std::map<std::pair<bool, unsigned>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    if (collapsible(rules[i])) groups[{rules[i].owner, rules[i].perms}].push_back(i);
+  std::vector<bool> gone(rules.size(), false);
+  for (const auto& [key, idx] : groups) {
+    // candidate tree -> (files, distinct parent dirs)
+    std::map<std::vector<std::string>, std::pair<std::size_t, std::set<std::vector<std::string>>>>
+        trees;
+    for (std::size_t i : idx) {
+      const auto& c = rules[i].comps;
+      std::vector<std::string> parent(c.begin(), c.end() - 1);
+      for (std::size_t d = kTreeMinDepth; d + 1 < c.size(); ++d) {
+        std::vector<std::string> t(c.begin(), c.begin() + static_cast<long>(d));
+        trees[t].first++;
+        trees[t].second.insert(parent);
+      }
+    }
+    // Shallowest first (then by name), so one tree rule covers the most.
+    std::vector<std::vector<std::string>> order;
+    for (const auto& [t, v] : trees)
+      if (v.first >= kTreeThreshold && v.second.size() >= 2) order.push_back(t);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    for (const auto& t : order) {
+      std::size_t left = 0;
+      for (std::size_t i : idx) left += !gone[i] && is_prefix(t, rules[i].comps);
+      if (left < kTreeThreshold) continue;
+      for (std::size_t i : idx)
+        if (is_prefix(t, rules[i].comps)) gone[i] = true;
+      Rule g{key.first, t, false, key.second};
+      g.comps.push_back("**");
+      globs.push_back(g);
+    }
+  }
+  // Then `*` per directory.
+  std::map<std::tuple<bool, unsigned, std::vector<std::string>>, std::vector<std::size_t>> dirs;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (gone[i] || !collapsible(rules[i])) continue;
+    const auto& c = rules[i].comps;
+    dirs[{rules[i].owner, rules[i].perms, std::vector<std::string>(c.begin(), c.end() - 1)}]
+        .push_back(i);
+  }
+  for (const auto& [key, idx] : dirs) {
+    if (idx.size() < kDirThreshold) continue;
+    for (std::size_t i : idx) gone[i] = true;
+    Rule g{std::get<0>(key), std::get<2>(key), false, std::get<1>(key)};
+    g.comps.push_back("*");
+    globs.push_back(g);
+  }
+  // Drop listed rules a glob already covers with at least their permissions.
+  std::vector<Rule> out;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (gone[i]) continue;
+    const Rule& r = rules[i];
+    bool covered = false;
+    for (const Rule& g : globs) {
+      if ((g.perms & r.perms) != r.perms || (g.owner && !r.owner)) continue;
+      std::vector<std::string> base(g.comps.begin(), g.comps.end() - 1);
+      if (g.comps.back() == "**")
+        covered |= is_prefix(base, r.comps) && r.comps.size() > base.size();
+      else
+        covered |= !r.dir && r.comps.size() == base.size() + 1 && is_prefix(base, r.comps);
+    }
+    if (!covered) out.push_back(r);
+  }
+  out.insert(out.end(), globs.begin(), globs.end());
+  return out;
+}
+
+}  // namespace
+
+std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
+  const std::string name = quote_name(o.name.empty() ? "tailor-default" : o.name);
+
+  // ---- file rules: concrete path -> permissions ----
+  // flock(2) is recorded as a syscall without its file; when it was used, every file the
+  // program opened for writing may be one it locks (pid files, databases), so those get `k`
+  // (devices excepted).
+  const bool locks = uses_syscall(p, {"flock"});
+  // The recorder does not pair a hard link's source with its new name; names created in a
+  // directory where a link source lives get `l` (the new name is where AppArmor checks it).
+  std::set<std::string> link_dirs;
+  for (const auto& [path, use] : p.files)
+    if (use.access.count("link") && use.succeeded)
+      link_dirs.insert(path.substr(0, path.rfind('/') + 1));
+
+  std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
+  std::map<std::tuple<bool, std::vector<std::string>, bool>, unsigned> by_pattern;
+  auto grant = [&](const std::string& path, unsigned perms, bool dir) {
+    for (unsigned part : {perms & ~kIx, perms & kIx}) {
+      Rule r;
+      if (!part || !to_rule(path, r, part == kIx)) continue;
+      r.dir = dir;
+      by_pattern[{r.owner, r.comps, r.dir}] |= part;
+      granted[concrete_for_denial(path)] |= part;
+    }
+  };
+  for (const auto& [path, use] : p.files) {
+    const bool creates = use.access.count("create") || use.access.count("mkdir");
+    // A path that only ever failed was a probe (library search paths, optional config); the
+    // program ran without it. Creating one is kept: the name is about to exist.
+    if (!use.succeeded && !creates) continue;
+    unsigned perms = 0;
+    bool dir = false;
+    for (const auto& a : use.access)
+      for (const auto& rule : kAccessRules)
+        if (a == rule.access) {
+          dir |= rule.dir;
+          perms |= rule.perms;
+        }
+    if (locks && use.access.count("write") && !dir && path.rfind("/dev/", 0) != 0) perms |= kK;
+    if (use.access.count("create") && link_dirs.count(path.substr(0, path.rfind('/') + 1)))
+      perms |= kL;
+    grant(path, perms, dir);
+  }
+  for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false);
+
+  std::vector<Rule> rules;
+  for (const auto& [key, perms] : by_pattern)
+    rules.push_back(Rule{std::get<0>(key), std::get<1>(key), std::get<2>(key), perms});
+  rules = collapse(std::move(rules));
+  std::vector<std::pair<std::string, std::string>> file_lines;  // (sort key, line)
+  std::vector<std::pair<std::string, std::string>> exec_lines;
+  for (const auto& r : rules) {
+    const std::string pat = quote_if_needed(join_pattern(r.comps, r.dir));
+    std::string line =
+        std::string(r.owner ? "owner " : "") + pat + " " + perm_string(r.perms) + ",";
+    (r.perms & kIx ? exec_lines : file_lines).push_back({join_pattern(r.comps, r.dir), line});
+  }
+  std::sort(file_lines.begin(), file_lines.end());
+  std::sort(exec_lines.begin(), exec_lines.end());
+
+  std::ostringstream out;
+  // ---- header ----
+  out << "# AppArmor profile " << name << " written by tailor from what the workload used.\n";
+  if (p.commands.empty()) {
+    out << "# (no commands recorded)\n";
+  } else {
+    out << "# Recorded command" << (p.commands.size() > 1 ? "s" : "") << ":\n";
+    for (const auto& argv : p.commands) {
+      std::string cmd;
+      for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+      out << "#   " << one_line(cmd) << "\n";
+    }
+  }
+  out << "# Load it with `apparmor_parser -r FILE`, run the container with\n"
+         "# `--security-opt apparmor="
+      << one_line(o.name.empty() ? "tailor-default" : o.name)
+      << "`. Anything the recording did not exercise is denied.\n\n";
+  // ABI 3.0: under ABI 4 a plain `network` rule no longer covers unix sockets; pinning the
+  // ABI keeps this profile meaning the same on newer parsers.
+  out << "abi <abi/3.0>,\n\n#include <tunables/global>\n\n";
+  out << "profile " << name << " flags=(attach_disconnected,mediate_deleted) {\n";
+  out << "  # The C library's needs (ld.so cache, locale basics, /dev/null, ...).\n"
+         "  #include <abstractions/base>\n";
+
+  // ---- capabilities ----
+  out << "\n  # Capabilities the workload exercised (each with the first call that needed it).\n";
+  if (p.capabilities.empty()) out << "  # (none)\n";
+  for (const auto& [cap, use] : p.capabilities) {
+    const std::string c = apparmor_capability(cap);
+    std::string why = use.reasons.empty() ? ""
+                                          : "  # " + use.reasons.begin()->syscall + ": " +
+                                                use.reasons.begin()->detail;
+    if (c.empty())
+      out << "  # " << one_line(cap) << ": not a capability AppArmor knows; not granted\n";
+    else
+      out << "  capability " << c << "," << one_line(why) << "\n";
+  }
+  for (const auto& [cap, use] : p.capability_hints)
+    if (!p.capabilities.count(cap))
+      out << "  # refused during recording (EPERM/EACCES), not granted: " << one_line(cap) << "\n";
+
+  // ---- network ----
+  out << "\n  # Sockets by address family and type, as created during the recording.\n";
+  std::set<std::string> net;
+  bool alg = false;
+  for (const auto& [s, ev] : p.sockets) {
+    const std::string f = apparmor_family(s.family);
+    if (f.empty()) {
+      out << "  # socket family " << one_line(s.family) << ": no AppArmor keyword; not granted\n";
+      continue;
+    }
+    if (f == "alg") alg = true;
+    const std::string t = apparmor_type(s.type);
+    net.insert("network " + f + (t.empty() ? "" : " " + t) + ",");
+  }
+  if (net.empty() && p.sockets.empty()) out << "  # (no sockets)\n";
+  for (const auto& n : net) out << "  " << n << "\n";
+
+  // ---- files ----
+  out << "\n  # Files, from the recorded accesses: r read, w write/create/delete/rename/chmod,\n"
+         "  # k lock, l link, m mmap executable. Per-process /proc paths are owner @{pid}\n"
+         "  # patterns; temp names and large sets of files in one directory are globs.\n";
+  if (file_lines.empty()) out << "  # (none beyond abstractions/base)\n";
+  for (const auto& [k, l] : file_lines) out << "  " << l << "\n";
+
+  out << "\n  # Programs run: ix, they inherit this profile (everything in the container runs\n"
+         "  # under it; px would need a profile of their own and deny the exec without one).\n";
+  if (exec_lines.empty()) out << "  # (none)\n";
+  for (const auto& [k, l] : exec_lines) out << "  " << l << "\n";
+
+  // ---- signals / ptrace ----
+  out << "\n  # Signals from the host (unconfined: docker stop/kill) and the OCI runtime, and "
+         "among\n"
+         "  # the workload's own processes; ptrace only among them (gdb, /proc/<pid> reads).\n"
+         "  signal (receive) peer=unconfined,\n"
+         "  signal (receive) peer=runc,\n"
+         "  signal (receive) peer=crun,\n"
+      << "  signal (send,receive) peer=" << name << ",\n"
+      << "  ptrace (trace,read,tracedby,readby) peer=" << name << ",\n";
+
+  // ---- mount ----
+  out << "\n  # Mount operations: allowed only if the workload performed them.\n";
+  std::set<std::string> targets;
+  for (const auto& [path, use] : p.files)
+    if (use.access.count("mount")) targets.insert(path);
+  if (!targets.empty()) {
+    out << "  # mount/umount targets seen:";
+    for (const auto& t : targets) out << " " << one_line(t);
+    out << "\n";
+  }
+  out << (uses_syscall(p, {"mount", "fsmount", "move_mount"}) ? "  mount,\n" : "  deny mount,\n");
+  out << (uses_syscall(p, {"umount", "umount2"}) ? "  umount,\n" : "  deny umount,\n");
+  out << (uses_syscall(p, {"pivot_root"}) ? "  pivot_root,\n" : "  deny pivot_root,\n");
+
+  // ---- docker-default denials ----
+  out << "\n  # docker-default's denials. Deny rules win over allow rules, so each one is kept\n"
+         "  # only where it takes away nothing the workload used; it still guards against\n"
+         "  # broader rules added later (local includes, abstractions).\n";
+  out << (alg ? "  # kernel crypto API sockets (AF_ALG) were used: no `deny network alg`\n"
+              : "  deny network alg,  # kernel crypto API sockets (AF_ALG)\n");
+  for (const auto& d : kDenials) {
+    std::string pat = d.pattern;
+    pat.pop_back();  // the trailing blank only keeps the table readable
+    std::string needed;
+    for (const auto& [path, perms] : granted) {
+      const unsigned have = perms & (kR | kW | kK | kL | kIx);
+      if ((have & d.perms) && pattern_matches(pat, path)) {
+        needed = path;
+        break;
+      }
+    }
+    std::string printed = pat;
+    if (printed.rfind("/proc/", 0) == 0) printed = "@{PROC}" + printed.substr(5);
+    if (needed.empty())
+      out << "  deny " << printed << " " << deny_perm_string(d.perms) << ",  # " << d.why << "\n";
+    else
+      out << "  # not denied: " << printed << " " << deny_perm_string(d.perms) << " (" << d.why
+          << "): the workload used " << one_line(needed) << "\n";
+  }
+  out << "}\n";
+  return out.str();
+}
+
+}  // namespace tailor
