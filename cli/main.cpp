@@ -40,7 +40,8 @@ Examples:
   tailor record -- ./myserver --port 8080
   tailor record -o app.json -- make test
   tailor record -o app.json --append -- ./run-integration-tests.sh
-  tailor record -o - -- python3 -c 'print(1)' | less)";
+  tailor record -o - -- python3 -c 'print(1)' | less
+  tailor record -o app.json --seccomp seccomp.json --flags docker -- ./app)";
 
 void print_progress(const tailor::RecordProgress& p, bool final_line) {
   std::fprintf(
@@ -50,18 +51,100 @@ void print_progress(const tailor::RecordProgress& p, bool final_line) {
       final_line ? "\n" : "");
 }
 
+// Outputs `tailor generate` writes; `tailor record` takes the same options as a shortcut.
+struct GenerateArgs {
+  std::string seccomp, oci, spo, apparmor, flags, flags_output = "-";
+  std::string name, runtime = "docker", image = "IMAGE";
+  bool no_arg_filters = false;
+
+  bool any() const {
+    return !seccomp.empty() || !oci.empty() || !spo.empty() || !apparmor.empty() || !flags.empty();
+  }
+};
+
+void add_generate_options(CLI::App* app, GenerateArgs& g) {
+  app->add_option("--seccomp", g.seccomp, "Write a Docker/podman seccomp profile (JSON) here");
+  app->add_option("--oci", g.oci, "Write the filter as an OCI config.json linux.seccomp object");
+  app->add_option("--spo", g.spo, "Write a Security Profiles Operator SeccompProfile (YAML)");
+  app->add_option("--apparmor", g.apparmor, "Write an AppArmor profile here");
+  app->add_option("--name", g.name,
+                  "AppArmor/SPO profile name (default: tailor-<command>, from the profile)");
+  app->add_option("--flags", g.flags, "Print hardening flags for this platform")
+      ->check(CLI::IsMember({"docker", "podman", "compose", "k8s"}));
+  app->add_option("--flags-output", g.flags_output, "Where --flags goes ('-' = stdout)")
+      ->capture_default_str();
+  app->add_option("--runtime", g.runtime,
+                  "Runtime that installs the filter; its own measured needs are allowed")
+      ->check(CLI::IsMember({"docker", "podman", "runc", "crun", "none"}))
+      ->capture_default_str();
+  app->add_option("--image", g.image, "Image name in docker/podman command lines")
+      ->capture_default_str();
+  app->add_flag("--no-arg-filters", g.no_arg_filters,
+                "Allow clone/unshare/socket/personality with any arguments");
+}
+
+// "tailor-<basename of the first recorded command>", reduced to what AppArmor and Kubernetes
+// accept in a name.
+std::string default_name(const tailor::Profile& p) {
+  std::string base = "app";
+  if (!p.commands.empty() && !p.commands.begin()->empty())
+    base = std::filesystem::path(p.commands.begin()->front()).filename().string();
+  std::string out = "tailor-";
+  for (char c : base) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    out += (ok || (c >= 'a' && c <= 'z')) ? c : '-';
+  }
+  return out;
+}
+
+void check_output_dir(const std::string& out) {
+  if (out.empty() || out == "-") return;
+  auto dir = std::filesystem::path(out).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir))
+    throw tailor::Error("cannot write " + out + ": directory " + dir.string() + " does not exist");
+}
+
+void check_outputs(const GenerateArgs& g) {
+  for (const auto* f : {&g.seccomp, &g.oci, &g.spo, &g.apparmor}) check_output_dir(*f);
+  if (!g.flags.empty()) check_output_dir(g.flags_output);
+}
+
+// Runs every emitter asked for and writes each result atomically. All outputs are computed
+// before the first is written, so an emitter error leaves no half-updated set of files.
+void generate(const tailor::Profile& p, const GenerateArgs& g) {
+  using namespace tailor;
+  SeccompOptions so;
+  so.runtime = *runtime_from_name(g.runtime);
+  so.arg_filters = !g.no_arg_filters;
+  const std::string name = g.name.empty() ? default_name(p) : g.name;
+
+  std::vector<std::pair<std::string, std::string>> outputs;  // path, text
+  if (!g.seccomp.empty()) outputs.emplace_back(g.seccomp, emit_seccomp_docker(p, so));
+  if (!g.oci.empty()) outputs.emplace_back(g.oci, emit_seccomp_oci(p, so));
+  if (!g.spo.empty()) outputs.emplace_back(g.spo, emit_seccomp_spo(p, so, name));
+  if (!g.apparmor.empty()) outputs.emplace_back(g.apparmor, emit_apparmor(p, {name}));
+  if (!g.flags.empty()) {
+    FlagsOptions fo;
+    fo.format = *flags_format_from_name(g.flags);
+    fo.seccomp_file = g.seccomp.empty() ? "seccomp.json" : g.seccomp;
+    fo.apparmor_name = g.apparmor.empty() ? "" : name;
+    fo.image = g.image;
+    outputs.emplace_back(g.flags_output, emit_flags(p, fo));
+  }
+  for (const auto& [path, text] : outputs) write_file_atomic(path, text);
+}
+
 int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency,
-               const std::string& mode, const std::vector<std::string>& argv) {
+               const std::string& mode, const std::vector<std::string>& argv,
+               const GenerateArgs& gen) {
   using namespace tailor;
   if (argv.empty())
     throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
-  // Check where the profile goes before running anything: a long test suite recorded for
-  // nothing because of a typo in -o is the worst kind of failure.
-  if (out != "-") {
-    auto dir = std::filesystem::path(out).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-      throw Error("cannot write " + out + ": directory " + dir.string() + " does not exist");
-  }
+  // Check where outputs go before running anything: a long test suite recorded for nothing
+  // because of a typo in -o is the worst kind of failure.
+  check_output_dir(out);
+  check_outputs(gen);
   Profile previous;
   if (append && out != "-" && std::filesystem::exists(out)) previous = load_profile(out);
 
@@ -86,8 +169,42 @@ int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency
                  distinct_syscalls(res.profile), res.profile.files.size(),
                  res.profile.capabilities.size(), out == "-" ? "stdout" : out.c_str());
   }
+  if (gen.any()) generate(res.profile, gen);
   return res.exit_status;
 }
+
+int cmd_generate(const std::vector<std::string>& inputs, const GenerateArgs& gen) {
+  using namespace tailor;
+  if (!gen.any())
+    throw Error("generate: nothing to write (use --seccomp, --oci, --spo, --apparmor or --flags)");
+  check_outputs(gen);
+  Profile p;
+  for (const auto& in : inputs) merge_into(p, load_profile(in));
+  generate(p, gen);
+  return 0;
+}
+
+constexpr const char* kGenerateHelp =
+    R"(Write what to deploy from one or more recorded profiles (merged as a union):
+  --seccomp F   Docker/podman JSON (docker run --security-opt seccomp=F)
+  --oci F       the same filter as an OCI runtime-spec linux.seccomp object
+  --spo F       a Kubernetes Security Profiles Operator SeccompProfile
+  --apparmor F  an AppArmor profile named --name
+  --flags FMT   hardening flags: docker, podman (a run command), compose
+                (a service fragment), k8s (a container securityContext)
+
+The seccomp filter denies with EPERM everything the recording did not use,
+allows only the architectures it used, always allows what a process needs to
+exit cleanly, and adds what the container runtime itself calls after installing
+the filter (--runtime; measured, see README). Argument filters restrict clone/
+unshare to the namespaces used, socket() to the address families used and
+personality() to the values used (--no-arg-filters turns them off).
+
+Examples:
+  tailor generate app.json --seccomp seccomp.json --flags docker
+  tailor generate unit.json integration.json --seccomp s.json --apparmor aa --name myapp
+  tailor generate app.json --oci seccomp-oci.json --runtime crun
+  tailor generate app.json --spo app-seccomp.yaml --flags k8s --flags-output sc.yaml)";
 
 }  // namespace
 
@@ -97,6 +214,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(R"(Examples:
   tailor record -o app.json -- ./app --selftest
+  tailor generate app.json --seccomp seccomp.json --apparmor app.aa --flags docker
   tailor show app.json
   tailor record --help)");
 
@@ -115,8 +233,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rec->add_flag("--no-low-latency", no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
+  GenerateArgs rec_gen;
+  add_generate_options(rec, rec_gen);
   rec->add_option("command", cmd, "The command to run, after --")->required();
   rec->positionals_at_end();
+
+  auto* gen = app.add_subcommand("generate", "Write seccomp, AppArmor and hardening flags");
+  gen->footer(kGenerateHelp);
+  GenerateArgs gen_args;
+  std::vector<std::string> gen_inputs;
+  gen->add_option("profile", gen_inputs, "Recorded tailor profile(s)")->required();
+  add_generate_options(gen, gen_args);
 
   auto* show = app.add_subcommand("show", "Print a readable summary of a tailor profile");
   std::string show_path;
@@ -134,7 +261,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (rec->parsed()) return cmd_record(out, append, quiet, !no_low_latency, mode, cmd);
+    if (rec->parsed()) return cmd_record(out, append, quiet, !no_low_latency, mode, cmd, rec_gen);
+    if (gen->parsed()) return cmd_generate(gen_inputs, gen_args);
     if (show->parsed()) {
       std::fputs(tailor::emit_summary(tailor::load_profile(show_path), show_files).c_str(), stdout);
       return 0;

@@ -36,7 +36,7 @@ PACKAGES=(
   # and seccomp profiles proven in real containers (crun, runc, podman; see environment.md)
   apparmor python3-yaml
   crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
-  containernetworking-plugins iptables
+  containernetworking-plugins iptables seccomp jq
 )
 
 section() {

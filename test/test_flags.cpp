@@ -699,6 +699,9 @@ TEST_CASE("flags: podman runs the emitted command", "[flags][podman]") {
       ". \"$1\"; D=\"$2\"; R=\"$3\"; shift 3\n"
       "ct_podman_setup \"$D\" && ct_rootfs \"$R\" && ct_podman_import \"$D\" \"$R\" tailor-flags "
       "|| { ct_podman_cleanup \"$D\"; exit 99; }\n"
+      // containers.sh defaults to no network; a user-mode one (slirp4netns: a tap device in the
+      // container, nothing on the host) shows whether the emitted flags keep the network.
+      "sed -i 's/^netns = .*/netns = \"slirp4netns\"/' \"$D/containers.conf\"\n"
       "podman() { shift; ct_podman \"$D\" run --rm --ulimit nproc=32768:32768 \"$@\" /bin/sh -c "
       "\"$CHECK\"; }\n"
       "for f in \"$@\"; do echo \"== $f\"; . \"$f\" || echo \"status=$?\"; done\n"

@@ -65,10 +65,10 @@ std::optional<FlagsFormat> flags_format_from_name(std::string_view name);
 
 struct FlagsOptions {
   FlagsFormat format = FlagsFormat::kDocker;
-  std::string seccomp_file = "seccomp.json";   // path the seccomp profile was written to
-  std::string apparmor_name;                   // empty: no AppArmor option
-  std::string image = "IMAGE";                 // for docker/podman command lines
-  std::string service = "app";                 // compose service / k8s container name
+  std::string seccomp_file = "seccomp.json";  // path the seccomp profile was written to
+  std::string apparmor_name;                  // empty: no AppArmor option
+  std::string image = "IMAGE";                // for docker/podman command lines
+  std::string service = "app";                // compose service / k8s container name
 };
 std::string emit_flags(const Profile& p, const FlagsOptions& o);
 
