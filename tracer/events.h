@@ -35,6 +35,8 @@ class EventSink {
   virtual void on_task_start(pid_t tid, pid_t parent) = 0;
   // `tid` completed an execve; former_tid differs when a non-leader thread exec'd.
   virtual void on_exec(pid_t tid, pid_t former_tid) = 0;
+  // The task is about to exit; its /proc entry is still complete (memory peaks, fds).
+  virtual void on_task_exiting(pid_t /*tid*/) {}
   // The task is gone. `ru` is its rusage where the backend has one (may be null).
   virtual void on_task_exit(pid_t tid, const struct rusage* ru) = 0;
   // Called periodically from the event loop (for progress output).

@@ -68,6 +68,14 @@ std::optional<Creds> read_creds(pid_t tid) {
   return c;
 }
 
+std::optional<std::uint64_t> read_status_kb(pid_t tid, const std::string& key) {
+  auto text = slurp(proc_path(tid, "status"));
+  if (!text) return std::nullopt;
+  auto pos = text->find("\n" + key + ":");
+  if (pos == std::string::npos) return std::nullopt;
+  return std::strtoull(text->c_str() + pos + key.size() + 2, nullptr, 10);
+}
+
 pid_t read_tgid(pid_t tid) {
   auto text = slurp(proc_path(tid, "status"));
   if (!text) return 0;

@@ -25,6 +25,9 @@ std::optional<Creds> read_creds(pid_t tid);
 // Thread group id of a task, or 0 if it is gone.
 pid_t read_tgid(pid_t tid);
 
+// A "Key:   N kB" line of /proc/TID/status, in kB.
+std::optional<std::uint64_t> read_status_kb(pid_t tid, const std::string& key);
+
 // readlink() of /proc/TID/cwd, /proc/TID/fd/FD, /proc/TID/exe.
 std::optional<std::string> proc_link(pid_t tid, const std::string& what);
 

@@ -273,7 +273,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   err_wr.reset();
 
   long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-              PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+              PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT;
   if (filter) opts |= PTRACE_O_TRACESECCOMP;
   if (::ptrace(PTRACE_SEIZE, child, nullptr, reinterpret_cast<void*>(opts)) != 0)
     throw Error(std::string("cannot trace the command (ptrace: ") + std::strerror(errno) +
@@ -399,6 +399,10 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
         resume(pid, tasks[pid], 0);
         continue;
       }
+      case PTRACE_EVENT_EXIT:
+        sink.on_task_exiting(pid);
+        resume(pid, t, 0);
+        continue;
       case PTRACE_EVENT_STOP:
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
           // Group-stop: stay stopped until SIGCONT, as the task would untraced.

@@ -432,6 +432,7 @@ struct Recorder::Impl {
   std::unordered_map<pid_t, Task> tasks;
   std::unordered_map<pid_t, Proc> procs;
   std::uint64_t processes_seen = 0, syscalls_seen = 0;
+  pid_t first_tid = 0;
   std::uint64_t live_threads = 0, live_procs = 0;
   // stat() results for the capability rules, which look at the target of every open: the same
   // libraries and headers are opened again and again by every process of a build, and a stat
@@ -605,6 +606,7 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
   if (tgid == 0) tgid = tid;
   Task& t = I.tasks[tid];
   t.tgid = tgid;
+  if (I.first_tid == 0) I.first_tid = tid;
   ++I.live_threads;
   auto [pit, fresh] = I.procs.try_emplace(tgid);
   Proc& p = pit->second;
@@ -628,9 +630,22 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
   r.peak_processes = std::max(r.peak_processes, I.live_procs);
 }
 
+void Recorder::on_task_exiting(pid_t tid) {
+  // VmHWM is the peak of the process's current image only: unlike the rusage of a reaped
+  // process, it does not include the memory of the tailor copy the first process was before it
+  // exec'd the command. One read per process, when its leader exits.
+  auto& I = *impl_;
+  auto t = I.tasks.find(tid);
+  if (t == I.tasks.end() || t->second.tgid != tid) return;
+  if (auto kb = read_status_kb(tid, "VmHWM"))
+    I.profile.resources.peak_rss_kb = std::max(I.profile.resources.peak_rss_kb, *kb);
+}
+
 void Recorder::on_task_exit(pid_t tid, const struct rusage* ru) {
   auto& I = *impl_;
-  if (ru) {
+  // rusage covers a process's whole life, exec'd images included: right for the workload's own
+  // forks, wrong for the first process, which started as a copy of tailor.
+  if (ru && tid != I.first_tid) {
     I.profile.resources.peak_rss_kb =
         std::max(I.profile.resources.peak_rss_kb, static_cast<std::uint64_t>(ru->ru_maxrss));
   }
@@ -1090,10 +1105,6 @@ Profile Recorder::finish() {
         .add(I.exes[exe_id], n);
   }
   I.counts.clear();
-  struct rusage ru {};
-  if (::getrusage(RUSAGE_CHILDREN, &ru) == 0)
-    I.profile.resources.peak_rss_kb =
-        std::max(I.profile.resources.peak_rss_kb, static_cast<std::uint64_t>(ru.ru_maxrss));
   if (I.progress) I.progress({I.processes_seen, 0, I.syscalls_seen, I.distinct.size()});
   return std::move(I.profile);
 }

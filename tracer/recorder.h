@@ -33,6 +33,7 @@ class Recorder final : public EventSink, private CapEnv {
   void on_syscall_exit(pid_t tid, std::int64_t result) override;
   void on_task_start(pid_t tid, pid_t parent) override;
   void on_exec(pid_t tid, pid_t former_tid) override;
+  void on_task_exiting(pid_t tid) override;
   void on_task_exit(pid_t tid, const struct rusage* ru) override;
   void on_tick() override;
 
