@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,12 @@ inline std::string tailor_bin() {
 }
 inline std::string sample(const std::string& name) {
   return std::string(TAILOR_SAMPLES_DIR) + "/" + name;
+}
+
+// The whole file as text, or "" if it cannot be read (a /proc file of a process that is gone).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class TempDir {

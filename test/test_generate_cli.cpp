@@ -11,17 +11,13 @@
 #include "tailor/seccomp.h"
 
 namespace fs = std::filesystem;
+using tailor::test::read_text;
 using tailor::test::run;
 using tailor::test::sample;
 using tailor::test::tailor_bin;
 using tailor::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::size_t count_files(const std::string& dir) {
   std::size_t n = 0;
@@ -47,16 +43,16 @@ TEST_CASE("generate cli: record shortcut writes every output, and they parse", "
 
   // The seccomp outputs are real filters: they compile, and allow what the recording saw.
   for (const char* f : {"s.json", "oci.json"}) {
-    auto policy = tailor::seccomp_policy_from_json(slurp(t / f));
+    auto policy = tailor::seccomp_policy_from_json(read_text(t / f));
     std::vector<std::string> skipped;
     auto filter = tailor::SeccompFilter::compile(policy, {}, &skipped);
     CHECK(skipped.empty());
     CHECK_FALSE(filter.bpf().empty());
   }
-  const std::string docker = slurp(t / "s.json");
+  const std::string docker = read_text(t / "s.json");
   CHECK(docker.find("\"mkdirat\"") != std::string::npos);
-  CHECK(slurp(t / "app.aa").find("profile \"myapp\" flags=") != std::string::npos);
-  const std::string flags = slurp(t / "flags.sh");
+  CHECK(read_text(t / "app.aa").find("profile \"myapp\" flags=") != std::string::npos);
+  const std::string flags = read_text(t / "flags.sh");
   CHECK(flags.find("--security-opt seccomp=" + (t / "s.json")) != std::string::npos);
   CHECK(flags.find("--security-opt apparmor=myapp") != std::string::npos);
   CHECK(flags.find("--cap-drop ALL") != std::string::npos);
@@ -73,7 +69,7 @@ TEST_CASE("generate cli: merges profiles and prints flags to stdout", "[generate
                 "--flags", "compose"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  const std::string s = slurp(t / "s.json");
+  const std::string s = read_text(t / "s.json");
   CHECK(s.find("\"mkdirat\"") != std::string::npos);  // from fileio
   CHECK(s.find("\"listen\"") != std::string::npos);   // from tcp
   CHECK(r.out.find("cap_drop") != std::string::npos);
@@ -117,10 +113,10 @@ TEST_CASE("generate cli: an empty profile still gives a loadable filter", "[gene
   auto r = run(
       {tailor_bin(), "generate", t / "ok.json", "--seccomp", t / "s.json", "--runtime", "none"});
   REQUIRE(r.status == 0);
-  auto policy = tailor::seccomp_policy_from_json(slurp(t / "s.json"));
+  auto policy = tailor::seccomp_policy_from_json(read_text(t / "s.json"));
   auto filter = tailor::SeccompFilter::compile(policy);
   CHECK_FALSE(filter.bpf().empty());
-  const std::string s = slurp(t / "s.json");
+  const std::string s = read_text(t / "s.json");
   for (const char* name : {"exit", "exit_group", "rt_sigreturn", "restart_syscall"})
     CHECK(s.find(std::string("\"") + name + "\"") != std::string::npos);
 }

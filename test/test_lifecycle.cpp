@@ -28,6 +28,7 @@
 #include "support.h"
 
 namespace fs = std::filesystem;
+using tailor::test::read_text;
 using namespace tailor::test;
 using tailor::load_profile;
 
@@ -43,13 +44,6 @@ bool wait_until(const std::function<bool()>& cond, double timeout_s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return cond();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::vector<std::string> lines_of(const std::string& s) {
@@ -76,7 +70,7 @@ struct ProcStat {
 };
 
 std::optional<ProcStat> read_stat(pid_t pid) {
-  std::string s = slurp("/proc/" + std::to_string(pid) + "/stat");
+  std::string s = read_text("/proc/" + std::to_string(pid) + "/stat");
   auto open = s.find('('), close = s.rfind(')');  // comm may contain spaces and parentheses
   if (open == std::string::npos || close == std::string::npos) return std::nullopt;
   ProcStat p;
@@ -192,8 +186,8 @@ class Background {
     reaped_ = true;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   }
-  std::string out() const { return slurp(out_); }
-  std::string err() const { return slurp(err_); }
+  std::string out() const { return read_text(out_); }
+  std::string err() const { return read_text(err_); }
 
  private:
   pid_t pid_ = -1;
@@ -386,7 +380,7 @@ TEST_CASE("lifecycle: a signal sent while tailor starts the workload is not lost
     const std::string children =
         "/proc/" + std::to_string(t.pid()) + "/task/" + std::to_string(t.pid()) + "/children";
     auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (slurp(children).empty() && Clock::now() < deadline) {
+    while (read_text(children).empty() && Clock::now() < deadline) {
     }
     REQUIRE(::kill(t.pid(), SIGTERM) == 0);
     int status = t.wait(5);
@@ -426,7 +420,7 @@ TEST_CASE("lifecycle: Ctrl-C on a terminal reaches the workload exactly once", "
       timeout_ms = 0;
     }
   };
-  auto wchan = [](pid_t p) { return slurp("/proc/" + std::to_string(p) + "/wchan"); };
+  auto wchan = [](pid_t p) { return read_text("/proc/" + std::to_string(p) + "/wchan"); };
   auto sigint_pending = [](pid_t p) {
     return ((status_mask(p, "SigPnd:") | status_mask(p, "ShdPnd:")) & sigbit(SIGINT)) != 0;
   };

@@ -20,18 +20,12 @@
 namespace fs = std::filesystem;
 using tailor::Profile;
 using tailor::test::has_syscall;
+using tailor::test::read_text;
 using tailor::test::record;
 using tailor::test::Recorded;
 using tailor::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::string resolved(const std::string& path) {
   std::error_code ec;
@@ -141,7 +135,7 @@ TEST_CASE("real programs: python3 writes a JSON file", "[real]") {
   check_common(r, python);
   INFO(summary(r));
   CHECK(r.profile.commands.count(argv) == 1);
-  CHECK(slurp(result).find("\"pid\": ") != std::string::npos);
+  CHECK(read_text(result).find("\"pid\": ") != std::string::npos);
   CHECK(has_access(r.profile, result, "write"));
   CHECK(has_access(r.profile, result, "create"));
   CHECK(has_syscall(r.profile, "x86_64", "getcwd"));

@@ -45,6 +45,7 @@ class EventSink {
 
 struct LaunchSpec {
   std::vector<std::string> argv;
+  std::string path;            // argv[0] resolved (resolve_command); empty: the backend looks it up
   bool seccomp_filter = true;  // install the SECCOMP_RET_TRACE filter before exec
   bool low_latency = true;     // hold a PM QoS CPU latency request while tracing (see backend)
 };

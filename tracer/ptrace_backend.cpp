@@ -223,7 +223,7 @@ std::string resolve_command(const std::string& name) {
 
 int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   if (spec.argv.empty()) throw Error("no command given (usage: tailor record -- CMD [ARGS...])");
-  const std::string path = resolve_command(spec.argv[0]);
+  const std::string path = spec.path.empty() ? resolve_command(spec.argv[0]) : spec.path;
   const bool filter = use_seccomp_ && spec.seccomp_filter;
 
   int sync_pipe[2], err_pipe[2];

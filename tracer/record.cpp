@@ -55,7 +55,7 @@ RecordResult record(const RecordOptions& opts) {
       tracer::join_path(tracer::proc_link(::getpid(), "cwd").value_or("/"), path));
   if (opts.on_progress) recorder.set_progress(opts.on_progress, opts.progress_interval_ms);
   tracer::PtraceBackend backend(seccomp);
-  tracer::LaunchSpec spec{opts.argv, seccomp, opts.low_latency};
+  tracer::LaunchSpec spec{opts.argv, path, seccomp, opts.low_latency};
 
   const auto start = std::chrono::steady_clock::now();
   const int status = backend.run(spec, recorder);

@@ -378,6 +378,7 @@ struct Info {
   Kind kind = Kind::kPlain;
   const PathSpec* path = nullptr;
   bool watch = false;  // a capability rule looks at it
+  bool seen = false;   // counted in Impl::distinct
   std::uint32_t arch = 0;
   std::uint8_t arch_index = 0;
 };
@@ -428,7 +429,7 @@ struct Recorder::Impl {
   std::unordered_map<std::uint64_t, Info> infos;            // (arch << 32 | nr) -> info
   std::vector<std::uint32_t> arches;                        // arch_index -> token
   std::unordered_map<std::uint64_t, std::uint64_t> counts;  // (exe, arch_index, nr) -> n
-  std::unordered_set<std::uint64_t> distinct;               // (arch_index, nr)
+  std::uint64_t distinct = 0;  // Infos with `seen` set: distinct (arch, nr) pairs
   std::unordered_map<pid_t, Task> tasks;
   std::unordered_map<pid_t, Proc> procs;
   std::uint64_t processes_seen = 0, syscalls_seen = 0;
@@ -456,7 +457,7 @@ struct Recorder::Impl {
     return p == procs.end() ? unknown : exes[p->second.exe_id];
   }
 
-  const Info& info_for(std::uint32_t arch, std::uint64_t nr) {
+  Info& info_for(std::uint32_t arch, std::uint64_t nr) {
     const std::uint64_t key = (static_cast<std::uint64_t>(arch) << 32) ^ nr;
     auto it = infos.find(key);
     if (it != infos.end()) return it->second;
@@ -696,7 +697,7 @@ void Recorder::on_exec(pid_t tid, pid_t former_tid) {
 
 Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   auto& I = *impl_;
-  const Info& info = I.info_for(e.arch, e.nr);
+  Info& info = I.info_for(e.arch, e.nr);
   auto tit = I.tasks.find(e.tid);
   if (tit == I.tasks.end()) {
     on_task_start(e.tid, 0);
@@ -710,7 +711,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   const std::uint64_t nr32 = e.nr & 0xffffffffu;
   ++I.counts[(static_cast<std::uint64_t>(exe_id) << 40) |
              (static_cast<std::uint64_t>(info.arch_index) << 32) | nr32];
-  I.distinct.insert((static_cast<std::uint64_t>(info.arch_index) << 32) | nr32);
+  if (!info.seen) {
+    info.seen = true;
+    ++I.distinct;
+  }
 
   if (info.fd_arg >= 0) {
     const auto fd = static_cast<std::int32_t>(e.args[info.fd_arg]);
@@ -736,7 +740,8 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   if (is32)
     for (auto& a : args) a &= 0xffffffffu;
 
-  if (kind == Kind::kSocketcall) {
+  const bool kind_was_socketcall = kind == Kind::kSocketcall;
+  if (kind_was_socketcall) {
     // i386 socketcall(call, unsigned long args[]): split into the call it stands for.
     static const std::pair<int, const char*> kCalls[] = {
         {SYS_SOCKET, "socket"}, {SYS_BIND, "bind"},       {SYS_CONNECT, "connect"},
@@ -995,7 +1000,8 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   if (call.name == "chroot" || call.name == "pivot_root" || call.name == "setns" ||
       (call.name == "unshare" && (args[0] & CLONE_NEWNS)))
     if (pit != I.procs.end()) pit->second.own_view = true;
-  if (info.watch || capability_rules_watch(call.name)) {
+  // call.name differs from info.norm only for a split i386 socketcall.
+  if (kind_was_socketcall ? capability_rules_watch(call.name) : info.watch) {
     pend.caps = infer_capabilities(call, *this);
     if (!pend.caps.empty()) {
       pend.call_name = call.name;
@@ -1091,7 +1097,7 @@ void Recorder::on_tick() {
   auto now = std::chrono::steady_clock::now();
   if (now - I.last_progress < I.progress_interval) return;
   I.last_progress = now;
-  I.progress({I.processes_seen, I.live_threads, I.syscalls_seen, I.distinct.size()});
+  I.progress({I.processes_seen, I.live_threads, I.syscalls_seen, I.distinct});
 }
 
 Profile Recorder::finish() {
@@ -1105,7 +1111,7 @@ Profile Recorder::finish() {
         .add(I.exes[exe_id], n);
   }
   I.counts.clear();
-  if (I.progress) I.progress({I.processes_seen, 0, I.syscalls_seen, I.distinct.size()});
+  if (I.progress) I.progress({I.processes_seen, 0, I.syscalls_seen, I.distinct});
   return std::move(I.profile);
 }
 
