@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "tailor/emitters.h"
 #include "tailor/error.h"
@@ -135,9 +136,17 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
   for (const auto& [path, text] : outputs) write_file_atomic(path, text);
 }
 
-int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency,
-               const std::string& mode, const std::vector<std::string>& argv,
-               const GenerateArgs& gen) {
+struct RecordArgs {
+  std::string out = "tailor-profile.json";
+  bool append = false, quiet = false, no_low_latency = false;
+  std::string mode = "auto", backend = "auto", since;
+  std::vector<std::string> argv;
+};
+
+int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
+  const std::string& out = a.out;
+  const bool append = a.append, quiet = a.quiet;
+  const std::vector<std::string>& argv = a.argv;
   using namespace tailor;
   if (argv.empty())
     throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
@@ -147,13 +156,21 @@ int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency
   check_outputs(gen);
   Profile previous;
   if (append && out != "-" && std::filesystem::exists(out)) previous = load_profile(out);
+  std::optional<Profile> since;
+  if (!a.since.empty()) since = load_profile(a.since);
 
   RecordOptions opts;
   opts.argv = argv;
-  opts.low_latency = low_latency;
-  opts.mode = mode == "seccomp"   ? TraceMode::kSeccomp
-              : mode == "syscall" ? TraceMode::kSyscall
-                                  : TraceMode::kAuto;
+  opts.low_latency = !a.no_low_latency;
+  opts.mode = a.mode == "seccomp"   ? TraceMode::kSeccomp
+              : a.mode == "syscall" ? TraceMode::kSyscall
+                                    : TraceMode::kAuto;
+  opts.backend = a.backend == "notify"   ? RecordBackend::kNotify
+                 : a.backend == "ptrace" ? RecordBackend::kPtrace
+                                         : RecordBackend::kAuto;
+  if (opts.backend == RecordBackend::kNotify && opts.mode != TraceMode::kAuto)
+    throw Error("record: --mode chooses how ptrace traces; it cannot go with --backend notify");
+  if (since) opts.since = &*since;
   const bool live = !quiet && ::isatty(STDERR_FILENO);
   if (live) opts.on_progress = [](const RecordProgress& p) { print_progress(p, false); };
 
@@ -162,8 +179,26 @@ int cmd_record(const std::string& out, bool append, bool quiet, bool low_latency
   if (!quiet)
     for (const auto& n : res.notices) std::fprintf(stderr, "tailor: %s\n", n.c_str());
 
+  std::vector<std::string> news;  // "arch/name" the --since profile did not have
+  if (since) {
+    for (const auto& [arch, names] : res.profile.syscalls) {
+      auto known = since->syscalls.find(arch);
+      for (const auto& [name, ev] : names)
+        if (known == since->syscalls.end() || !known->second.count(name))
+          news.push_back(arch + "/" + name);
+    }
+    // The result is the known profile plus what is new: what --since allowed in the kernel
+    // was used (or not) as before, and is kept.
+    merge_into(res.profile, *since);
+  }
   if (append) merge_into(res.profile, previous);
   write_file_atomic(out, to_json(res.profile));
+  if (since && !quiet) {
+    std::string list;
+    for (const auto& n : news) list += (list.empty() ? "" : ", ") + n;
+    std::fprintf(stderr, "tailor: %zu syscalls new since %s%s%s\n", news.size(), a.since.c_str(),
+                 news.empty() ? "" : ": ", list.c_str());
+  }
   if (!quiet) {
     std::fprintf(stderr, "tailor: %zu distinct syscalls, %zu files, %zu capabilities -> %s\n",
                  distinct_syscalls(res.profile), res.profile.files.size(),
@@ -220,22 +255,24 @@ int main(int argc, char** argv) {
 
   auto* rec = app.add_subcommand("record", "Run a command under tracing and write its profile");
   rec->footer(kRecordHelp);
-  std::string out = "tailor-profile.json";
-  bool append = false, quiet = false, no_low_latency = false;
-  std::string mode = "auto";
-  std::vector<std::string> cmd;
-  rec->add_option("-o,--output", out, "Profile to write (atomically; '-' for stdout)")
+  RecordArgs ra;
+  rec->add_option("-o,--output", ra.out, "Profile to write (atomically; '-' for stdout)")
       ->capture_default_str();
-  rec->add_flag("--append", append, "Merge into the output profile if it exists");
-  rec->add_flag("-q,--quiet", quiet, "No progress line or summary on stderr");
-  rec->add_option("--mode", mode, "Tracing mode")
+  rec->add_flag("--append", ra.append, "Merge into the output profile if it exists");
+  rec->add_flag("-q,--quiet", ra.quiet, "No progress line or summary on stderr");
+  rec->add_option("--backend", ra.backend, "How syscalls reach tailor (see below)")
+      ->check(CLI::IsMember({"auto", "notify", "ptrace"}))
+      ->capture_default_str();
+  rec->add_option("--mode", ra.mode, "ptrace tracing mode (implies --backend ptrace)")
       ->check(CLI::IsMember({"auto", "seccomp", "syscall"}))
       ->capture_default_str();
-  rec->add_flag("--no-low-latency", no_low_latency,
+  rec->add_option("--since", ra.since,
+                  "Record only what is new against this profile (the rest runs untraced)");
+  rec->add_flag("--no-low-latency", ra.no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;
   add_generate_options(rec, rec_gen);
-  rec->add_option("command", cmd, "The command to run, after --")->required();
+  rec->add_option("command", ra.argv, "The command to run, after --")->required();
   rec->positionals_at_end();
 
   auto* gen = app.add_subcommand("generate", "Write seccomp, AppArmor and hardening flags");
@@ -261,7 +298,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (rec->parsed()) return cmd_record(out, append, quiet, !no_low_latency, mode, cmd, rec_gen);
+    if (rec->parsed()) return cmd_record(ra, rec_gen);
     if (gen->parsed()) return cmd_generate(gen_inputs, gen_args);
     if (show->parsed()) {
       std::fputs(tailor::emit_summary(tailor::load_profile(show_path), show_files).c_str(), stdout);

@@ -284,6 +284,10 @@ void check_k8s_name(const std::string& name) {
 
 }  // namespace
 
+SeccompPolicy seccomp_policy_for(const Profile& p, const SeccompOptions& o) {
+  return build(p, o).policy;
+}
+
 std::string emit_seccomp_docker(const Profile& p, const SeccompOptions& o) {
   return to_docker_seccomp_json(build(p, o).policy);
 }

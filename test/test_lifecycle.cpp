@@ -287,9 +287,16 @@ pid_t wait_for_handlers(pid_t tailor_pid, const std::string& workload_path, doub
   return found;
 }
 
-std::vector<std::string> tailor_record(const std::string& out,
-                                       const std::vector<std::string>& argv) {
-  std::vector<std::string> cmd = {tailor_bin(), "record", "-q", "-o", out, "--"};
+// Both recording backends must keep the workload's lifecycle intact: ptrace and seccomp user
+// notification differ in exactly these places (who is the tracer, where a task waits).
+std::string backend_under_test() {
+  return ::geteuid() == 0 ? GENERATE(as<std::string>{}, "notify", "ptrace") : std::string("ptrace");
+}
+
+std::vector<std::string> tailor_record(const std::string& out, const std::vector<std::string>& argv,
+                                       const std::string& backend = "auto") {
+  std::vector<std::string> cmd = {tailor_bin(), "record", "-q", "--backend",
+                                  backend,      "-o",     out,  "--"};
   cmd.insert(cmd.end(), argv.begin(), argv.end());
   return cmd;
 }
@@ -306,9 +313,10 @@ TEST_CASE("lifecycle: exit status of the workload is tailor's exit status", "[li
   };
   auto c = GENERATE(Case{"exit 0", 0}, Case{"exit 7", 7}, Case{"kill -SEGV $$", 128 + SIGSEGV},
                     Case{"kill -KILL $$", 128 + SIGKILL}, Case{"kill -TERM $$", 128 + SIGTERM});
-  SECTION(c.script) {
+  const std::string backend = backend_under_test();
+  SECTION(c.script + " (" + backend + ")") {
     const std::string out = tmp / "p.json";
-    auto r = run(tailor_record(out, {"sh", "-c", c.script}), 60, no_core_dumps);
+    auto r = run(tailor_record(out, {"sh", "-c", c.script}, backend), 60, no_core_dumps);
     INFO("stderr: " << r.err);
     REQUIRE_FALSE(r.timed_out);
     CHECK(r.status == c.status);
@@ -352,10 +360,12 @@ TEST_CASE("lifecycle: -o in a missing directory is a one-line error", "[lifecycl
 TEST_CASE("lifecycle: signals sent to tailor with kill(2) reach the workload", "[lifecycle]") {
   TempDir tmp;
   // SIGINT from kill(2) (SI_USER) must be forwarded too, unlike a terminal's Ctrl-C.
+  const std::string backend = backend_under_test();
   const int sig = GENERATE(SIGTERM, SIGUSR1, SIGINT);
   SECTION(strsignal(sig)) {
+    INFO("backend " << backend);
     const auto waiter = sig_waiter();
-    Background t(tailor_record(tmp / "p.json", waiter), tmp.path());
+    Background t(tailor_record(tmp / "p.json", waiter, backend), tmp.path());
     pid_t workload = wait_for_handlers(t.pid(), waiter[0], 20);
     REQUIRE(workload != 0);
     REQUIRE(::kill(t.pid(), sig) == 0);
@@ -374,13 +384,14 @@ TEST_CASE("lifecycle: a signal sent while tailor starts the workload is not lost
   // apply), not vanish in a handler the child inherited from tailor. The window is short, so try
   // a few times; a lost signal leaves sigsample waiting for 30 s.
   TempDir tmp;
+  const std::string backend = backend_under_test();
+  INFO("backend " << backend);
   const auto waiter = sig_waiter();
   for (int i = 0; i < 10; ++i) {
-    Background t(tailor_record(tmp / "p.json", waiter), tmp.path());
-    const std::string children =
-        "/proc/" + std::to_string(t.pid()) + "/task/" + std::to_string(t.pid()) + "/children";
+    Background t(tailor_record(tmp / "p.json", waiter, backend), tmp.path());
+    // As soon as tailor has a child (/proc/PID/task/TID/children is not in every kernel).
     auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (read_text(children).empty() && Clock::now() < deadline) {
+    while (descendants(t.pid()).empty() && Clock::now() < deadline) {
     }
     REQUIRE(::kill(t.pid(), SIGTERM) == 0);
     int status = t.wait(5);
@@ -397,16 +408,17 @@ TEST_CASE("lifecycle: Ctrl-C on a terminal reaches the workload exactly once", "
   // "tailor busy": tailor is stopped while ^C is typed and continued only after the workload has
   // taken its SIGINT, so that a wrongly forwarded copy would arrive separately and be counted
   // (otherwise it could merge with the still-pending first one and go unnoticed).
+  const std::string backend = backend_under_test();
   const bool tailor_busy = GENERATE(false, true);
-  INFO("tailor busy during ^C: " << tailor_busy);
+  INFO("backend " << backend << ", tailor busy during ^C: " << tailor_busy);
   int master = -1;
   // forkpty: the child is a session leader with the pty as its controlling terminal, so tailor
   // and its workload form the foreground process group, as when typed at a shell.
   pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    ::execl(tailor_bin().c_str(), "tailor", "record", "-q", "-o", out.c_str(), "--", bin.c_str(),
-            static_cast<char*>(nullptr));
+    ::execl(tailor_bin().c_str(), "tailor", "record", "-q", "--backend", backend.c_str(), "-o",
+            out.c_str(), "--", bin.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::string tty;
@@ -439,13 +451,15 @@ TEST_CASE("lifecycle: Ctrl-C on a terminal reaches the workload exactly once", "
     const char ctrl_c = '\x03';
     CHECK(::write(master, &ctrl_c, 1) == 1);
     if (tailor_busy) {
-      // Taken: no longer pending, and the workload waits at its next syscall for the tracer.
-      stopped_ok = stopped_ok && wait_until(
-                                     [&] {
-                                       auto w = read_stat(workload);
-                                       return w && w->state == 't' && !sigint_pending(workload);
-                                     },
-                                     5);
+      // Taken: no longer pending, and the workload waits at its next syscall for tailor (in a
+      // ptrace stop, or for the answer to a seccomp notification).
+      auto waits_for_tailor = [&] {
+        auto w = read_stat(workload);
+        if (!w) return false;
+        return w->state == 't' || wchan(workload).find("seccomp") != std::string::npos;
+      };
+      stopped_ok = stopped_ok &&
+                   wait_until([&] { return waits_for_tailor() && !sigint_pending(workload); }, 5);
       ::kill(pid, SIGCONT);
     }
     reaped = wait_until(
@@ -476,7 +490,9 @@ TEST_CASE("lifecycle: Ctrl-C on a terminal reaches the workload exactly once", "
 
 TEST_CASE("lifecycle: SIGKILL of tailor takes the whole workload down", "[lifecycle]") {
   TempDir tmp;
-  Background t(tailor_record(tmp / "p.json", {"sh", "-c", "sleep 30 & sleep 30; wait"}),
+  const std::string backend = backend_under_test();
+  INFO("backend " << backend);
+  Background t(tailor_record(tmp / "p.json", {"sh", "-c", "sleep 30 & sleep 30; wait"}, backend),
                tmp.path());
   // Wait for sh and both sleeps, each sleeping in the kernel (not mid-exec).
   std::vector<ProcStat> tree;
@@ -515,7 +531,10 @@ TEST_CASE("lifecycle: SIGKILL of tailor takes the whole workload down", "[lifecy
 
 TEST_CASE("lifecycle: a stopped workload continues after SIGCONT", "[lifecycle]") {
   TempDir tmp;
-  Background t(tailor_record(tmp / "p.json", {"sh", "-c", "sleep 1; echo done"}), tmp.path());
+  const std::string backend = backend_under_test();
+  INFO("backend " << backend);
+  Background t(tailor_record(tmp / "p.json", {"sh", "-c", "sleep 1; echo done"}, backend),
+               tmp.path());
   pid_t sh = 0;
   REQUIRE(wait_until(
       [&] {

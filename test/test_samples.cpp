@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -295,12 +296,48 @@ std::unique_ptr<SampleRun> record_sample(const std::string& name, const SampleSp
   return r;
 }
 
-// Both tracing backends must see the same facts: seccomp mode (one stop per syscall, only
-// without no-new-privileges as root) and plain syscall-stop mode. They differ in exactly the
-// places samples probe (exec stops, new-process stops, syscall entry vs. exit decoding).
-std::vector<std::string> modes_to_test() {
-  if (::geteuid() == 0) return {"seccomp", "syscall"};
-  return {"syscall"};
+// Every way of recording must see the same facts: the notify backend (seccomp user
+// notification, no exit stops: outcomes predicted at entry), ptrace in seccomp mode (one stop
+// per syscall, only without no-new-privileges as root) and ptrace in plain syscall-stop mode.
+// They differ in exactly the places samples probe (exec, new processes, entry vs. exit).
+std::vector<std::vector<std::string>> ways_to_record() {
+  if (::geteuid() == 0)
+    return {{"--backend", "notify"}, {"--mode", "seccomp"}, {"--mode", "syscall"}};
+  return {{"--mode", "syscall"}};
+}
+
+std::string words(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& w : v) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+// The facts a profile is made of, as comparable lines; $TMP of the run replaced so two runs
+// in different temp dirs compare. Counts and evidence are left out: they are the same facts.
+std::set<std::string> facts(const Profile& p, const std::string& tmp) {
+  auto t = [&](std::string s) {
+    for (auto pos = s.find(tmp); !tmp.empty() && pos != std::string::npos; pos = s.find(tmp))
+      s.replace(pos, tmp.size(), "$TMP");
+    return s;
+  };
+  std::set<std::string> f;
+  for (const auto& [arch, names] : p.syscalls)
+    for (const auto& [name, ev] : names) f.insert("syscall " + arch + " " + name);
+  for (const auto& [path, use] : p.files) {
+    // /proc/PID paths name a different pid on every run.
+    if (path.rfind("/proc/", 0) == 0 && path.size() > 6 && std::isdigit(path[6])) continue;
+    for (const auto& a : use.access) f.insert("file " + t(path) + " " + a);
+    for (const auto& e : use.errors) f.insert("file " + t(path) + " error " + e);
+    if (use.succeeded) f.insert("file " + t(path) + " ok");
+  }
+  for (const auto& [s, ev] : p.sockets)
+    f.insert("socket " + s.family + " " + s.type + " " + std::to_string(s.protocol));
+  for (const auto& [e, ev] : p.endpoints)
+    f.insert("endpoint " + e.op + " " + e.family + " " + t(e.address) +
+             (e.op == "connect" || e.op == "sendto" ? "" : " " + std::to_string(e.port)));
+  for (const auto& [c, use] : p.capabilities) f.insert("cap " + c);
+  for (const auto& [c, use] : p.capability_hints) f.insert("hint " + c);
+  return f;
 }
 
 void check_sample(const std::string& name) {
@@ -316,16 +353,30 @@ void check_sample(const std::string& name) {
     return;
   }
   REQUIRE(fs::exists(sample(name)));
-  for (const auto& mode : modes_to_test()) {
-    auto run = record_sample(name, spec, {"--mode", mode});
+  std::vector<std::pair<std::string, std::set<std::string>>> seen;
+  for (const auto& way : ways_to_record()) {
+    auto run = record_sample(name, spec, way);
     const auto& rec = run->rec;
-    INFO("sample " << name << " --mode " << mode << ": tailor exited " << rec.run.status
+    INFO("sample " << name << " " << words(way) << ": tailor exited " << rec.run.status
                    << "\nstderr: " << rec.run.err << "\nstdout: " << rec.run.out);
     REQUIRE_FALSE(rec.run.timed_out);
     REQUIRE(fs::exists(run->out / "profile.json"));
     auto failures = check_expectations(spec, rec, run->vars);
-    for (const auto& f : failures) FAIL_CHECK(name << " --mode " << mode << ": " << f);
+    for (const auto& f : failures) FAIL_CHECK(name << " " << words(way) << ": " << f);
     CHECK(failures.empty());
+    seen.emplace_back(words(way), facts(rec.profile, run->work.path()));
+  }
+  // The backends compared fact by fact (the notify backend against ptrace's seccomp mode).
+  if (seen.size() >= 2) {
+    const auto& [a_name, a] = seen[0];
+    const auto& [b_name, b] = seen[1];
+    std::vector<std::string> only_a, only_b;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
+    std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
+    INFO(name << ": only with " << a_name << ": " << join(only_a, [](auto& x) { return x; })
+              << "\n  only with " << b_name << ": " << join(only_b, [](auto& x) { return x; }));
+    CHECK(only_a.empty());
+    CHECK(only_b.empty());
   }
 }
 

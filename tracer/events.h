@@ -5,6 +5,7 @@
 // capabilities, building the Profile — lives behind EventSink and is shared by all backends.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -33,6 +34,9 @@ class EventSink {
   virtual void on_syscall_exit(pid_t tid, std::int64_t result) = 0;
   // A new task (process or thread) is being traced. parent is 0 for the first one.
   virtual void on_task_start(pid_t tid, pid_t parent) = 0;
+  // (Backends without fork events.) A process of `parent` is forking: the child counts as
+  // alive from now, though it shows up only with its first syscall (on_task_start).
+  virtual void on_process_forking(pid_t /*parent*/) {}
   // `tid` completed an execve; former_tid differs when a non-leader thread exec'd.
   virtual void on_exec(pid_t tid, pid_t former_tid) = 0;
   // The task is about to exit; its /proc entry is still complete (memory peaks, fds).
@@ -48,6 +52,10 @@ struct LaunchSpec {
   std::string path;            // argv[0] resolved (resolve_command); empty: the backend looks it up
   bool seccomp_filter = true;  // install the SECCOMP_RET_TRACE filter before exec
   bool low_latency = true;     // hold a PM QoS CPU latency request while tracing (see backend)
+  // The filter to install instead of "ask about every syscall" (record --since): syscalls it
+  // allows never reach the backend. Its "ask" answer must be the backend's (SECCOMP_RET_TRACE
+  // for ptrace, SECCOMP_RET_USER_NOTIF for notify). Empty: ask about everything.
+  std::vector<struct sock_filter> filter;
 };
 
 class Backend {

@@ -1,6 +1,8 @@
 #include "proc.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -171,4 +173,22 @@ bool dac_allows(const Creds& c, const struct stat& st, int want) {
   return (bits & want) == want;
 }
 
+}  // namespace tailor::tracer
+
+namespace tailor::tracer {
+std::optional<int> socket_domain(pid_t tid, int fd) {
+  const pid_t tgid = read_tgid(tid);
+  if (tgid <= 0) return std::nullopt;
+  const long pidfd = ::syscall(SYS_pidfd_open, tgid, 0);
+  if (pidfd < 0) return std::nullopt;
+  const long copy = ::syscall(SYS_pidfd_getfd, static_cast<int>(pidfd), fd, 0);
+  ::close(static_cast<int>(pidfd));
+  if (copy < 0) return std::nullopt;
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  const int rc = ::getsockopt(static_cast<int>(copy), SOL_SOCKET, SO_DOMAIN, &domain, &len);
+  ::close(static_cast<int>(copy));
+  if (rc != 0) return std::nullopt;
+  return domain;
+}
 }  // namespace tailor::tracer

@@ -51,3 +51,10 @@ std::string join_path(const std::string& base, const std::string& path);
 bool dac_allows(const Creds& c, const struct stat& st, int want);
 
 }  // namespace tailor::tracer
+
+namespace tailor::tracer {
+// The address family of socket `fd` in task `tid`, read with SO_DOMAIN from a copy of the fd
+// taken with pidfd_getfd (needs ptrace access to the task). nullopt if it cannot be read.
+// Backends without exit stops use it where the result of socket() was never seen.
+std::optional<int> socket_domain(pid_t tid, int fd);
+}  // namespace tailor::tracer

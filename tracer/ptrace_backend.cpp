@@ -36,99 +36,13 @@
 #include <unordered_map>
 #include <utility>
 
+#include "launch.h"
 #include "tailor/error.h"
 #include "tailor/syscalls.h"
 
 namespace tailor::tracer {
 
 namespace {
-
-// --- signal forwarding --------------------------------------------------------------------------
-//
-// Signals that tailor receives are meant for the workload. A terminal's Ctrl-C (and ^\, ^Z)
-// already reaches the workload, which shares tailor's process group, so a signal the kernel sent
-// on behalf of the tty (si_code SI_KERNEL) is not forwarded a second time; one sent with kill(2)
-// (SI_USER/SI_QUEUE) is passed on to the workload's main process as it is.
-std::atomic<pid_t> g_forward_to{0};
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
-                              SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
-
-void forward_signal(int sig, siginfo_t* info, void*) {
-  if (info && info->si_code == SI_KERNEL) return;
-  pid_t target = g_forward_to.load();
-  if (target > 0) ::kill(target, sig);
-}
-
-class SignalForwarding {
- public:
-  SignalForwarding() {
-    struct sigaction sa {};
-    sa.sa_sigaction = forward_signal;
-    sa.sa_flags = SA_SIGINFO;  // no SA_RESTART: wait4 may return EINTR, which the loop expects
-    sigemptyset(&sa.sa_mask);
-    for (std::size_t i = 0; i < std::size(kForwarded); ++i)
-      ::sigaction(kForwarded[i], &sa, &old_[i]);
-    struct sigaction ign {};
-    ign.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ign, &old_pipe_);  // a closed stderr must not kill the tracer
-  }
-  ~SignalForwarding() {
-    g_forward_to = 0;
-    for (std::size_t i = 0; i < std::size(kForwarded); ++i)
-      ::sigaction(kForwarded[i], &old_[i], nullptr);
-    ::sigaction(SIGPIPE, &old_pipe_, nullptr);
-  }
-  SignalForwarding(const SignalForwarding&) = delete;
-  SignalForwarding& operator=(const SignalForwarding&) = delete;
-
- private:
-  struct sigaction old_[std::size(kForwarded)];
-  struct sigaction old_pipe_;
-};
-
-// --- small RAII owners --------------------------------------------------------------------------
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset(o.release());
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// Owns the workload's first process until it has been waited for: if setup fails half-way the
-// child is killed and reaped rather than left behind.
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int st;
-      while (::waitpid(pid_, &st, __WALL) < 0 && errno == EINTR) {
-      }
-    }
-  }
-  void release() { pid_ = -1; }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-
- private:
-  pid_t pid_;
-};
 
 struct Task {
   bool awaiting_exit = false;  // the sink asked for this syscall's result
@@ -142,8 +56,8 @@ struct ChildFailure {
 };
 
 [[noreturn]] void child_main(const std::vector<std::string>& argv, const std::string& path,
-                             bool seccomp_filter, int sync_rd, int err_wr,
-                             const sigset_t& orig_mask) {
+                             bool seccomp_filter, const std::vector<struct sock_filter>& custom,
+                             int sync_rd, int err_wr, const sigset_t& orig_mask) {
   // Wait until the tracer has seized us: a SECCOMP_RET_TRACE with no tracer attached would
   // fail every syscall with ENOSYS.
   char c;
@@ -152,8 +66,7 @@ struct ChildFailure {
   ::close(sync_rd);
 
   // Give the workload the signal state tailor itself was started with.
-  for (int sig : kForwarded) ::signal(sig, SIG_DFL);
-  ::signal(SIGPIPE, SIG_DFL);
+  SignalForwarding::reset_in_child();
   ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
 
   auto fail = [&](int stage, int err) {
@@ -169,6 +82,9 @@ struct ChildFailure {
     struct sock_fprog prog {
       static_cast<unsigned short>(std::size(insns)), insns
     };
+    if (!custom.empty())
+      prog = {static_cast<unsigned short>(custom.size()),
+              const_cast<struct sock_filter*>(custom.data())};
     if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) fail(1, errno);
   }
 
@@ -187,40 +103,6 @@ long ptrace_resume(int request, pid_t pid, int sig) {
 
 }  // namespace
 
-std::string resolve_command(const std::string& name) {
-  if (name.empty()) throw Error("empty command", kExitNotFound);
-  auto check = [](const std::string& p) -> int {
-    struct stat st;
-    if (::stat(p.c_str(), &st) != 0) return ENOENT;
-    if (S_ISDIR(st.st_mode)) return EACCES;
-    if (::access(p.c_str(), X_OK) != 0) return EACCES;
-    return 0;
-  };
-  if (name.find('/') != std::string::npos) {
-    int e = check(name);
-    if (e == ENOENT) throw Error(name + ": no such file or directory", kExitNotFound);
-    if (e) throw Error(name + ": permission denied", kExitCannotExec);
-    return name;
-  }
-  const char* env = ::getenv("PATH");
-  std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin";
-  bool denied = false;
-  std::size_t i = 0;
-  while (i <= path.size()) {
-    std::size_t j = path.find(':', i);
-    if (j == std::string::npos) j = path.size();
-    std::string dir = path.substr(i, j - i);
-    if (dir.empty()) dir = ".";
-    std::string cand = dir + "/" + name;
-    int e = check(cand);
-    if (e == 0) return cand;
-    if (e == EACCES) denied = true;
-    i = j + 1;
-  }
-  if (denied) throw Error(name + ": permission denied", kExitCannotExec);
-  throw Error(name + ": command not found", kExitNotFound);
-}
-
 int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   if (spec.argv.empty()) throw Error("no command given (usage: tailor record -- CMD [ARGS...])");
   const std::string path = spec.path.empty() ? resolve_command(spec.argv[0]) : spec.path;
@@ -238,7 +120,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   // exactly as if it had been sent to it directly.
   sigset_t forwarded, orig_mask;
   sigemptyset(&forwarded);
-  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
   ::sigprocmask(SIG_BLOCK, &forwarded, &orig_mask);
   struct MaskGuard {
     const sigset_t& mask;
@@ -251,24 +133,11 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
     sync_wr.release();  // not closed explicitly: the child never returns; exec closes CLOEXEC
     ::close(sync_pipe[1]);
     ::close(err_pipe[0]);
-    child_main(spec.argv, path, filter, sync_pipe[0], err_pipe[1], orig_mask);
+    child_main(spec.argv, path, filter, spec.filter, sync_pipe[0], err_pipe[1], orig_mask);
   }
   ChildGuard guard(child);
 
-  // Every syscall stop hands the CPU from tracee to tracer and back. When the other CPU is idle
-  // in a deep C-state (a halted vCPU in a VM), waking it costs far more than the stop itself:
-  // measured here, 100,000 getppid took 5.7 s unpinned against 0.8 s with tracer and tracee on
-  // one CPU. A PM QoS request for 0 us wake-up latency keeps idle CPUs shallow for as long as
-  // the fd stays open (the kernel drops it when tailor exits, however it exits). It needs root;
-  // without it tailor simply runs slower.
-  Fd cpu_latency;
-  if (spec.low_latency) {
-    cpu_latency.reset(::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC));
-    const std::int32_t zero_us = 0;
-    if (cpu_latency.get() >= 0 &&
-        ::write(cpu_latency.get(), &zero_us, sizeof zero_us) != sizeof zero_us)
-      cpu_latency.reset();
-  }
+  CpuLatencyRequest low_latency(spec.low_latency);
   sync_rd.reset();
   err_wr.reset();
 
@@ -282,7 +151,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   // In syscall mode the child must be resumed with PTRACE_SYSCALL to make syscall stops, and a
   // seized task is running: stop it once so the loop below resumes it the right way.
   if (!filter) ::ptrace(PTRACE_INTERRUPT, child, nullptr, nullptr);
-  g_forward_to = child;
+  SignalForwarding::forward_to(child);
   ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
   sync_wr.reset();                                  // lets the child go on
 
@@ -343,7 +212,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
         main_status = status;
         main_done = true;
         guard.release();
-        g_forward_to = 0;
+        SignalForwarding::forward_to(0);
       }
       continue;
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "events.h"
+#include "launch.h"
 
 namespace tailor::tracer {
 
@@ -16,8 +17,5 @@ class PtraceBackend final : public Backend {
  private:
   bool use_seccomp_;
 };
-
-// Looks `name` up like execvp does. Throws tailor::Error (exit 127/126) if it cannot be run.
-std::string resolve_command(const std::string& name);
 
 }  // namespace tailor::tracer

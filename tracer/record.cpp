@@ -1,17 +1,25 @@
 // record(): choose how to trace, run the backend with the Recorder as its sink, and return the
 // profile with the workload's exit status.
 #include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <memory>
 
+#include "notify.h"
+#include "notify_backend.h"
 #include "proc.h"
 #include "ptrace_backend.h"
 #include "recorder.h"
 #include "tailor/error.h"
 #include "tailor/record.h"
+#include "tailor/syscalls.h"
 
 namespace tailor {
 
@@ -21,47 +29,164 @@ bool can_filter_without_nnp() {
   return c && c->has_cap(CAP_SYS_ADMIN);
 }
 
+namespace {
+
+struct CtxDeleter {
+  void operator()(void* ctx) const { seccomp_release(static_cast<scmp_filter_ctx>(ctx)); }
+};
+using Ctx = std::unique_ptr<void, CtxDeleter>;
+
+// The filter for `record --since`: per architecture, the syscalls `since` already has are
+// allowed, unless the recorder needs their arguments (Recorder::needs_arguments); everything
+// else, and every architecture `since` never used, asks (`ask`: SCMP_ACT_TRACE(0) for ptrace,
+// SCMP_ACT_NOTIFY for notify). One libseccomp context per architecture, merged, so that a call
+// allowed on x86_64 still asks when the same name is made through the i386 entry.
+std::vector<struct sock_filter> since_filter(const Profile& since, std::uint32_t ask) {
+  auto fail = [](const char* what, int rc) {
+    return Error(std::string("--since: ") + what + ": " + std::strerror(-rc), kExitTraceFailed);
+  };
+  Ctx merged;
+  std::set<std::uint32_t> arches = {seccomp_arch_native()};
+  for (const auto& [arch, names] : since.syscalls)
+    if (auto tok = arch_token(arch)) arches.insert(*tok);
+  for (std::uint32_t arch : arches) {
+    Ctx ctx(seccomp_init(ask));
+    if (!ctx) throw Error("--since: seccomp_init failed", kExitTraceFailed);
+    auto* c = static_cast<scmp_filter_ctx>(ctx.get());
+    if (int rc = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, ask); rc < 0)
+      throw fail("seccomp_attr_set", rc);
+    if (arch != seccomp_arch_native()) {
+      if (int rc = seccomp_arch_add(c, arch); rc < 0) throw fail("seccomp_arch_add", rc);
+      if (int rc = seccomp_arch_remove(c, SCMP_ARCH_NATIVE); rc < 0)
+        throw fail("seccomp_arch_remove", rc);
+    }
+    auto it = since.syscalls.find(arch_name(arch).value_or(""));
+    if (it != since.syscalls.end()) {
+      for (const auto& [name, ev] : it->second) {
+        if (tracer::Recorder::needs_arguments(arch, name)) continue;
+        // Native numbering (pseudo-numbers for calls the native arch lacks): libseccomp
+        // translates by name into the context's one architecture.
+        const int nr = seccomp_syscall_resolve_name(name.c_str());
+        if (nr == __NR_SCMP_ERROR) continue;
+        seccomp_rule_add(c, SCMP_ACT_ALLOW, nr, 0);  // a name this arch lacks: nothing to allow
+      }
+    }
+    if (!merged) {
+      merged = std::move(ctx);
+    } else {
+      if (int rc = seccomp_merge(static_cast<scmp_filter_ctx>(merged.get()), c); rc < 0)
+        throw fail("seccomp_merge", rc);
+      ctx.release();  // merged into (and released by) `merged`
+    }
+  }
+  const int mfd = ::memfd_create("tailor-since", MFD_CLOEXEC);
+  if (mfd < 0) throw Error("--since: memfd_create failed", kExitTraceFailed);
+  tracer::Fd fd(mfd);
+  if (int rc = seccomp_export_bpf(static_cast<scmp_filter_ctx>(merged.get()), fd.get()); rc < 0)
+    throw fail("seccomp_export_bpf", rc);
+  const off_t size = ::lseek(fd.get(), 0, SEEK_END);
+  std::vector<struct sock_filter> prog(static_cast<std::size_t>(size) / sizeof(struct sock_filter));
+  if (::pread(fd.get(), prog.data(), prog.size() * sizeof(struct sock_filter), 0) !=
+      static_cast<ssize_t>(prog.size() * sizeof(struct sock_filter)))
+    throw Error("--since: cannot read the compiled filter", kExitTraceFailed);
+  return prog;
+}
+
+}  // namespace
+
 RecordResult record(const RecordOptions& opts) {
   RecordResult res;
-  bool seccomp = false;
-  switch (opts.mode) {
-    case TraceMode::kAuto:
-      seccomp = can_filter_without_nnp();
-      if (!seccomp)
+  const bool privileged = can_filter_without_nnp();
+
+  // Which backend. notify is the default where it can serve: tailor may install a filter
+  // without no-new-privileges (so setuid programs behave as they would untraced), and no
+  // ptrace mode was asked for. An explicit --backend notify without CAP_SYS_ADMIN sets
+  // no-new-privileges, which the user asked for knowingly.
+  bool notify = false;
+  switch (opts.backend) {
+    case RecordBackend::kAuto:
+      notify = privileged && opts.mode == TraceMode::kAuto;
+      break;
+    case RecordBackend::kNotify:
+      notify = true;
+      if (!privileged)
         res.notices.push_back(
-            "no CAP_SYS_ADMIN: tracing with plain syscall stops (slower) rather than imposing "
-            "no-new-privileges on the workload");
+            "no CAP_SYS_ADMIN: the notify backend sets no-new-privileges on the workload "
+            "(setuid programs will not gain privileges)");
       break;
-    case TraceMode::kSeccomp:
-      if (!can_filter_without_nnp())
-        throw Error(
-            "--mode seccomp needs CAP_SYS_ADMIN: without it the filter would require "
-            "no-new-privileges, which changes what setuid programs do (use --mode syscall)",
-            kExitTraceFailed);
-      seccomp = true;
-      break;
-    case TraceMode::kSyscall:
-      seccomp = false;
+    case RecordBackend::kPtrace:
       break;
   }
-  res.mode_used = seccomp ? TraceMode::kSeccomp : TraceMode::kSyscall;
 
   // Daemons that double-fork are re-parented to us rather than to init, so that we reap them
   // and never leave a zombie behind; they stay traced either way.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-
   const std::string path = tracer::resolve_command(opts.argv.at(0));
-  tracer::Recorder recorder(
-      tracer::join_path(tracer::proc_link(::getpid(), "cwd").value_or("/"), path));
-  if (opts.on_progress) recorder.set_progress(opts.on_progress, opts.progress_interval_ms);
-  tracer::PtraceBackend backend(seccomp);
-  tracer::LaunchSpec spec{opts.argv, path, seccomp, opts.low_latency};
+  const std::string first_exe =
+      tracer::join_path(tracer::proc_link(::getpid(), "cwd").value_or("/"), path);
+  tracer::LaunchSpec spec{opts.argv, path, true, opts.low_latency, {}};
 
   const auto start = std::chrono::steady_clock::now();
-  const int status = backend.run(spec, recorder);
+  std::unique_ptr<tracer::Recorder> recorder;
+  auto new_recorder = [&](bool observable) {
+    recorder = std::make_unique<tracer::Recorder>(first_exe);
+    recorder->set_results_observable(observable);
+    if (opts.on_progress) recorder->set_progress(opts.on_progress, opts.progress_interval_ms);
+  };
+  int status = 0;
+  bool done = false;
+  if (notify) {
+    new_recorder(false);
+    if (opts.since) spec.filter = since_filter(*opts.since, SCMP_ACT_NOTIFY);
+    try {
+      tracer::NotifyBackend backend(!privileged);
+      status = backend.run(spec, *recorder);
+      done = true;
+      res.backend_used = RecordBackend::kNotify;
+    } catch (const tracer::NotifyUnavailable& e) {
+      // Nothing of the workload has run yet: ptrace can take over cleanly.
+      res.notices.push_back(std::string(e.what()) + ": recording with ptrace instead");
+    }
+  }
+  if (!done) {
+    bool seccomp = false;
+    switch (opts.mode) {
+      case TraceMode::kAuto:
+        seccomp = privileged;
+        if (!seccomp)
+          res.notices.push_back(
+              "no CAP_SYS_ADMIN: tracing with plain syscall stops (slower) rather than imposing "
+              "no-new-privileges on the workload");
+        break;
+      case TraceMode::kSeccomp:
+        if (!privileged)
+          throw Error(
+              "--mode seccomp needs CAP_SYS_ADMIN: without it the filter would require "
+              "no-new-privileges, which changes what setuid programs do (use --mode syscall)",
+              kExitTraceFailed);
+        seccomp = true;
+        break;
+      case TraceMode::kSyscall:
+        seccomp = false;
+        break;
+    }
+    res.mode_used = seccomp ? TraceMode::kSeccomp : TraceMode::kSyscall;
+    res.backend_used = RecordBackend::kPtrace;
+    spec.seccomp_filter = seccomp;
+    spec.filter.clear();
+    if (opts.since) {
+      if (seccomp)
+        spec.filter = since_filter(*opts.since, SCMP_ACT_TRACE(0));
+      else
+        res.notices.push_back("--since needs a seccomp filter (root): recording every syscall");
+    }
+    new_recorder(true);
+    tracer::PtraceBackend backend(seccomp);
+    status = backend.run(spec, *recorder);
+  }
   const auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
 
-  res.profile = recorder.finish();
+  res.profile = recorder->finish();
   res.profile.resources.wall_seconds = wall.count();
   res.profile.commands.insert(opts.argv);
   res.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

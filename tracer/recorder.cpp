@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
@@ -395,6 +396,9 @@ struct Proc {
   bool own_view = false;
   int live_tasks = 0;
   std::optional<Creds> creds;  // cache, dropped whenever credentials can change
+  // Without exit stops: a credential-changing call was let through and may not have run yet,
+  // so credentials are read afresh (not cached) until the process's next syscall.
+  bool creds_unsettled = false;
   std::unordered_map<int, SockInfo> socks;
 };
 
@@ -435,6 +439,11 @@ struct Recorder::Impl {
   std::uint64_t processes_seen = 0, syscalls_seen = 0;
   pid_t first_tid = 0;
   std::uint64_t live_threads = 0, live_procs = 0;
+  std::uint64_t unborn = 0;  // forks announced by on_process_forking, not yet seen as tasks
+  // False under seccomp user notification, which has no exit stop: outcomes are then
+  // predicted at entry (settle_unobserved) instead of read at exit.
+  bool results_observable = true;
+  CapEnv* env = nullptr;  // the Recorder itself, for the CapEnv queries made from here
   // stat() results for the capability rules, which look at the target of every open: the same
   // libraries and headers are opened again and again by every process of a build, and a stat
   // through /proc/PID/root costs more than the rest of the decoding. Cleared whenever the
@@ -584,16 +593,123 @@ struct Recorder::Impl {
     profile.endpoints[ep].add(exes[exe_id]);
   }
 
+  void forget_changed(const Pending& pend) {
+    auto& I = *this;
+    if (I.stat_cache.empty()) return;
+    // A changed file drops its own entry; a rename, a mount or a change through an fd can
+    // change what many paths mean, and drops them all.
+    static const std::unordered_set<std::string> kChangesOne = {
+        "unlink", "create", "link", "mkdir", "chmod", "chown", "mknod", "xattr", "bind"};
+    static const std::unordered_set<std::string> kChangesMany = {"rename", "rmdir", "mount",
+                                                                 "chroot"};
+    bool all = pend.info->watch && pend.files.empty();  // fchmod, fchown, ...
+    for (const auto& f : pend.files) {
+      if (kChangesMany.count(f.access)) {
+        all = true;
+      } else if (kChangesOne.count(f.access)) {
+        I.stat_cache.erase("F" + f.path);
+        I.stat_cache.erase("L" + f.path);
+      }
+    }
+    if (all) I.stat_cache.clear();
+  }
+
+  // Without an exit stop, what the kernel will answer is worked out at entry from the same facts
+  // the kernel will look at: whether the path exists (and its parent, for calls that create),
+  // and whether the caller holds the capability a rule found the call needs. A missing capability
+  // means the call fails (EACCES for the DAC overrides, EPERM otherwise), so the capability is a
+  // hint and the file an error; a held one means it is used. Outcomes that depend on more than
+  // that (quotas, read-only mounts, races with other processes) are not foreseen.
+  void settle_unobserved(pid_t tid, Pending& pend,
+                         const std::optional<std::string>& predicted_open) {
+    auto& I = *this;
+    const std::string& exe = I.exes[pend.exe_id];
+    std::optional<Creds> c = pend.caps.empty() ? std::nullopt : env->creds(tid);
+    std::string refused;  // errno name if a needed capability is missing
+    for (const auto& f : pend.caps) {
+      const bool held = c && c->has_cap(f.cap);
+      if (!held && refused.empty())
+        refused = (f.cap == CAP_DAC_OVERRIDE || f.cap == CAP_DAC_READ_SEARCH) ? "EACCES" : "EPERM";
+      auto& into = held ? I.profile.capabilities : I.profile.capability_hints;
+      CapUse& use = into[cap_name(f.cap)];
+      use.reasons.insert({pend.call_name, f.detail});
+      use.ev.add(exe);
+    }
+    auto outcome = [&](const FileNote& f) -> std::string {
+      if (!refused.empty()) return refused;
+      if (predicted_open) return *predicted_open;
+      static const std::unordered_set<std::string> kMakes = {"mkdir", "mknod", "bind", "create"};
+      const bool lookup_leaf = f.access == "unlink" || f.access == "rmdir" ||
+                               f.access == "rename" || f.access == "link" || kMakes.count(f.access);
+      auto st = env->stat_path(tid, f.path, !lookup_leaf);
+      if (kMakes.count(f.access)) {
+        // rename() replaces an existing target; the others refuse to.
+        if (st)
+          return f.access == "create" && pend.call_name.rfind("rename", 0) == 0 ? "" : "EEXIST";
+        auto slash = f.path.rfind('/');
+        auto dir = env->stat_path(tid, slash == 0 ? "/" : f.path.substr(0, slash), true);
+        return dir && S_ISDIR(dir->st_mode) ? "" : "ENOENT";
+      }
+      return st ? "" : "ENOENT";
+    };
+    for (const auto& f : pend.files) {
+      const std::string err = outcome(f);
+      FileUse& use = I.profile.files[f.path];
+      use.access.insert(f.access);
+      if (err.empty())
+        use.succeeded = true;
+      else
+        use.errors.insert(err);
+      use.ev.add(exe);
+    }
+    if (refused.empty()) forget_changed(pend);
+    const std::string& n = pend.call_name.empty() ? pend.info->norm : pend.call_name;
+    if (pend.info->kind == Kind::kSetId || n == "setgroups" || n == "capset" || n == "prctl") {
+      if (Proc* p = proc_of(tid)) {
+        p->creds.reset();
+        p->creds_unsettled = true;
+      }
+    }
+  }
+
   void add_flags(std::map<std::string, Evidence>& into, std::uint64_t flags, std::uint32_t exe_id) {
     for (const auto& [bit, name] : kNamespaceFlags)
       if (flags & bit) into[name].add(exes[exe_id]);
   }
 };
 
+bool Recorder::needs_arguments(std::uint32_t arch, const std::string& name) {
+  const std::string norm = normalise(arch, name);
+  if (capability_rules_watch(norm)) return true;
+  // Backends need these to follow the process tree.
+  if (norm == "execve" || norm == "execveat" || norm == "exit" || norm == "exit_group") return true;
+  for (const auto& sp : kPathSpecs)
+    if (norm == sp.name) return true;
+  Kind kind = Kind::kPlain;
+  for (const auto& k : kKinds)
+    if (norm == k.name) kind = k.kind;
+  switch (kind) {
+    case Kind::kPlain:     // nothing decoded
+    case Kind::kFdResult:  // only the fd count
+    case Kind::kClose:     // socket bookkeeping, redone by the calls that need it
+    case Kind::kIoctl:     // process facts, not files or sockets
+    case Kind::kPrctl:
+    case Kind::kMprotect:
+      return false;
+    default:
+      return true;
+  }
+}
+
 Recorder::Recorder(std::string first_exe) : impl_(std::make_unique<Impl>()) {
   impl_->intern_exe(first_exe);
+  impl_->env = this;
 }
 Recorder::~Recorder() = default;
+
+void Recorder::set_results_observable(bool observable) {
+  impl_->results_observable = observable;
+}
 
 void Recorder::set_progress(std::function<void(const RecordProgress&)> cb, unsigned interval_ms) {
   impl_->progress = std::move(cb);
@@ -612,6 +728,10 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
   auto [pit, fresh] = I.procs.try_emplace(tgid);
   Proc& p = pit->second;
   if (fresh) {
+    if (I.unborn > 0) {
+      --I.unborn;  // this is (most likely) the child announced at its parent's fork
+      --I.live_procs;
+    }
     ++I.live_procs;
     ++I.processes_seen;
     // A forked child runs its parent's image until it execs; the very first task runs
@@ -629,6 +749,13 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
   auto& r = I.profile.resources;
   r.peak_threads = std::max(r.peak_threads, I.live_threads);
   r.peak_processes = std::max(r.peak_processes, I.live_procs);
+}
+
+void Recorder::on_process_forking(pid_t) {
+  auto& I = *impl_;
+  ++I.unborn;
+  ++I.live_procs;
+  I.profile.resources.peak_processes = std::max(I.profile.resources.peak_processes, I.live_procs);
 }
 
 void Recorder::on_task_exiting(pid_t tid) {
@@ -705,6 +832,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   }
   Task& task = tit->second;
   auto pit = I.procs.find(task.tgid);
+  if (pit != I.procs.end() && pit->second.creds_unsettled) {
+    pit->second.creds.reset();
+    pit->second.creds_unsettled = false;
+  }
   const std::uint32_t exe_id = pit == I.procs.end() ? 0 : pit->second.exe_id;
 
   ++I.syscalls_seen;
@@ -914,6 +1045,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
           }
         }
       }
+      if (ep.family.empty() && !I.results_observable) {
+        // socket()'s result was never seen: ask the socket itself.
+        if (auto d = socket_domain(e.tid, static_cast<int>(args[0]))) ep.family = family_name(*d);
+      }
       I.add_endpoint(ep, exe_id);
       break;
     }
@@ -1008,6 +1143,11 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       want = Want::kExit;
     }
   }
+  if (want == Want::kExit && !I.results_observable) {
+    I.settle_unobserved(e.tid, pend, predicted);
+    pend.info = nullptr;
+    return Want::kNothing;
+  }
   if (predicted && want == Want::kNothing) {
     // Opens are the most frequent path syscalls; an exit stop for each would cost a third of
     // a small-I/O loop. Their outcome is predicted above instead (and observed when a
@@ -1070,24 +1210,7 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
     }
   }
   if (pend.info->kind == Kind::kSetId) I.forget_creds(tid);
-  if (ok && !I.stat_cache.empty()) {
-    // A changed file drops its own entry; a rename, a mount or a change through an fd can
-    // change what many paths mean, and drops them all.
-    static const std::unordered_set<std::string> kChangesOne = {
-        "unlink", "create", "link", "mkdir", "chmod", "chown", "mknod", "xattr"};
-    static const std::unordered_set<std::string> kChangesMany = {"rename", "rmdir", "mount",
-                                                                 "chroot"};
-    bool all = pend.info->watch && pend.files.empty();  // fchmod, fchown, ...
-    for (const auto& f : pend.files) {
-      if (kChangesMany.count(f.access)) {
-        all = true;
-      } else if (kChangesOne.count(f.access)) {
-        I.stat_cache.erase("F" + f.path);
-        I.stat_cache.erase("L" + f.path);
-      }
-    }
-    if (all) I.stat_cache.clear();
-  }
+  if (ok) I.forget_changed(pend);
   pend.info = nullptr;
 }
 
@@ -1122,7 +1245,7 @@ std::optional<Creds> Recorder::creds(pid_t tid) {
   Proc* p = I.proc_of(tid);
   if (p && p->creds) return p->creds;
   auto c = read_creds(tid);
-  if (p && c && I.tasks.count(tid)) p->creds = c;
+  if (p && c && I.tasks.count(tid) && !p->creds_unsettled) p->creds = c;
   return c;
 }
 std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {

@@ -32,10 +32,21 @@ class Recorder final : public EventSink, private CapEnv {
   Want on_syscall_entry(const SyscallEntry& e) override;
   void on_syscall_exit(pid_t tid, std::int64_t result) override;
   void on_task_start(pid_t tid, pid_t parent) override;
+  void on_process_forking(pid_t parent) override;
   void on_exec(pid_t tid, pid_t former_tid) override;
   void on_task_exiting(pid_t tid) override;
   void on_task_exit(pid_t tid, const struct rusage* ru) override;
   void on_tick() override;
+
+  // A backend without exit stops (seccomp user notification) calls this with false before it
+  // starts: on_syscall_entry then never asks for a result and predicts it instead.
+  void set_results_observable(bool observable);
+
+  // Whether a syscall (libseccomp name on `arch`) must keep reaching the recorder even when a
+  // known profile already allows it (record --since): it names files or sockets, decides
+  // arguments of the seccomp filter (clone, socket, personality), may exercise a capability, or
+  // is how backends follow processes (exec, exit).
+  static bool needs_arguments(std::uint32_t arch, const std::string& name);
 
   void set_progress(std::function<void(const RecordProgress&)> cb, unsigned interval_ms);
   // Moves the counters into the profile and returns it.

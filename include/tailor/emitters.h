@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tailor/profile.h"
+#include "tailor/seccomp.h"
 
 namespace tailor {
 
@@ -43,6 +44,10 @@ struct SeccompOptions {
   // Default: wants_no_new_privileges(profile).
   std::optional<bool> no_new_privileges;
 };
+
+// The filter the three seccomp emitters below write, as data: what `tailor run` applies when
+// given a tailor profile and what `tailor diff` compares.
+SeccompPolicy seccomp_policy_for(const Profile& p, const SeccompOptions& o);
 
 // Docker / podman `--security-opt seccomp=FILE` JSON.
 std::string emit_seccomp_docker(const Profile& p, const SeccompOptions& o);

@@ -18,6 +18,13 @@ enum class TraceMode {
   kSyscall,  // plain PTRACE_SYSCALL entry/exit stops: twice the stops, no filter, no NNP
 };
 
+// How syscalls reach tailor.
+enum class RecordBackend {
+  kAuto,    // notify where it can serve (see record()), else ptrace
+  kPtrace,  // ptrace, in the TraceMode chosen
+  kNotify,  // seccomp user notification (SECCOMP_RET_USER_NOTIF), no ptrace at all
+};
+
 // Live counters for a progress line. The tracer only counts; the CLI formats.
 struct RecordProgress {
   std::uint64_t processes = 0;  // processes seen so far
@@ -27,8 +34,13 @@ struct RecordProgress {
 };
 
 struct RecordOptions {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH like execvp
-  TraceMode mode = TraceMode::kAuto;
+  std::vector<std::string> argv;      // argv[0] is looked up in PATH like execvp
+  TraceMode mode = TraceMode::kAuto;  // for the ptrace backend
+  RecordBackend backend = RecordBackend::kAuto;
+  // Record only what is new against this profile: syscalls it already has (per arch) are
+  // allowed in the kernel and never reach tailor, except those whose arguments the profile's
+  // files, sockets, capabilities or argument filters come from. May be null.
+  const Profile* since = nullptr;
   // Keep CPUs out of deep idle states while recording (PM QoS, /dev/cpu_dma_latency; root
   // only). Makes ptrace stops several times cheaper on machines whose idle CPUs halt.
   bool low_latency = true;
@@ -40,7 +52,8 @@ struct RecordOptions {
 struct RecordResult {
   Profile profile;
   int exit_status = 0;  // shell convention: code, or 128+N if killed by signal N
-  TraceMode mode_used = TraceMode::kSeccomp;
+  TraceMode mode_used = TraceMode::kSeccomp;  // when backend_used is kPtrace
+  RecordBackend backend_used = RecordBackend::kPtrace;
   std::vector<std::string> notices;  // one-line remarks for the user (e.g. why a mode was chosen)
 };
 
