@@ -1,5 +1,7 @@
-// record_overhead: how much slower programs run under `tailor record` than natively and than
-// under strace, on three workloads, pinned to one CPU and unpinned. See bench/README.md.
+// record_overhead: how much slower programs run under `tailor record` (both backends) than
+// natively and than under strace, and how little `tailor record --since` and `tailor run`
+// (enforce, complain) cost for a program that stays inside its profile; three workloads, pinned
+// to one CPU and unpinned. See bench/README.md.
 //
 // Every configuration of a workload runs in the same interleaved loop (rep 1 of every column,
 // then rep 2, ...) so that drift in machine load affects all columns alike; the table shows the
@@ -36,6 +38,7 @@ struct Config {
   bool pinned = true, unpinned = true;
   std::string tailor = TAILOR_BIN;
   std::string only;  // run only workloads whose key (a, b, c) is listed
+  std::string tables = "re";
 };
 
 using Argv = std::vector<std::string>;
@@ -104,12 +107,29 @@ struct Workload {
   std::string key, name;
   Argv argv;
   Argv reset;  // run (untimed, untraced) before every timed run, e.g. `make clean`
+  // Made once before the timed runs by recording the workload: its tailor profile and the
+  // seccomp profile `tailor generate --runtime none` writes from it ({profile} and {seccomp} in
+  // a column's prefix).
+  std::string profile, seccomp;
 };
 
 struct Column {
   std::string name;
   Argv prefix;  // put before the workload's argv
 };
+
+Argv expand(const Argv& prefix, const Workload& w) {
+  Argv out;
+  for (const auto& a : prefix)
+    out.push_back(a == "{profile}" ? w.profile : a == "{seccomp}" ? w.seccomp : a);
+  return out;
+}
+
+int column_named(const std::vector<Column>& columns, const std::string& name) {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name == name) return static_cast<int>(i);
+  return -1;
+}
 
 bool have(const std::string& prog) {
   return std::system(("command -v " + prog + " >/dev/null 2>&1").c_str()) == 0;
@@ -164,14 +184,18 @@ std::string loadavg() {
 }
 
 void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& workloads,
-                 const std::vector<Column>& columns, const fs::path& tmp) {
-  std::printf("\n== %s: median of %d runs, wall seconds (ratio vs native) ==\n",
+                 const std::vector<Column>& columns, const fs::path& tmp,
+                 const std::string& title) {
+  std::printf("\n== %s, %s: median of %d runs, wall seconds (ratio vs native) ==\n", title.c_str(),
               pinned ? "pinned (`taskset -c 0` around the whole command, tracer included)"
                      : "unpinned (2 CPUs, scheduler decides)",
               cfg.reps);
+  const int mine = column_named(columns, "tailor record");
+  const int strace = column_named(columns, "strace -f");
   std::printf("%-30s", "workload");
-  for (const auto& c : columns) std::printf("  %-24s", c.name.c_str());
-  std::printf("  %s\n", "tailor vs strace -f");
+  for (const auto& c : columns) std::printf("  %-26s", c.name.c_str());
+  if (mine > 0 && strace > 0) std::printf("  %s", "tailor vs strace -f");
+  std::printf("\n");
   std::fflush(stdout);
 
   for (const auto& w : workloads) {
@@ -190,7 +214,8 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
         if (!failure[c].empty()) continue;
         if (!w.reset.empty()) timed_run(w.reset, tmp / "reset.err", cfg.timeout_s, why);
         Argv cmd = pin;
-        cmd.insert(cmd.end(), columns[c].prefix.begin(), columns[c].prefix.end());
+        const Argv prefix = expand(columns[c].prefix, w);
+        cmd.insert(cmd.end(), prefix.begin(), prefix.end());
         cmd.insert(cmd.end(), w.argv.begin(), w.argv.end());
         auto t = timed_run(cmd, tmp / "run.err", cfg.timeout_s, why);
         if (t)
@@ -213,11 +238,10 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
         cell = fmt(med[c], "%.3f s");
         if (c > 0) cell += " (" + fmt(med[c] / native, "%.1fx") + ")";
       }
-      std::printf("  %-24s", cell.c_str());
+      std::printf("  %-26s", cell.c_str());
     }
-    // Column 1 is tailor, column 2 strace -f (when strace is installed).
-    if (columns.size() > 2 && med[1] > 0 && med[2] > 0)
-      std::printf("  %s faster", fmt(med[2] / med[1], "%.1fx").c_str());
+    if (mine > 0 && strace > 0 && med[mine] > 0 && med[strace] > 0)
+      std::printf("  %s faster", fmt(med[strace] / med[mine], "%.1fx").c_str());
     std::printf("\n");
     std::fflush(stdout);
   }
@@ -232,9 +256,11 @@ long env_long(const char* name, long dflt) {
 void usage() {
   std::printf(
       "usage: record_overhead [--quick] [--reps N] [--syscalls N] [--io N] [--only abc]\n"
-      "                       [--pinned-only | --unpinned-only] [--tailor PATH]\n"
+      "                       [--tables re] [--pinned-only | --unpinned-only] [--tailor PATH]\n"
       "  --quick        reps 5, 100000 syscalls, 20000 I/O iterations (about a minute or two)\n"
       "  --only abc     which workloads: a = getppid loop, b = small I/O loop, c = make -j2\n"
+      "  --tables re    r = recording (backends vs strace), e = inside a known profile\n"
+      "                 (record --since, run enforce/complain); default both\n"
       "Environment: TAILOR_BENCH_REPS, TAILOR_BENCH_SYSCALLS, TAILOR_BENCH_IO (flags win).\n");
 }
 
@@ -262,6 +288,8 @@ int main(int argc, char** argv) {
       cfg.io = std::atol(next().c_str());
     } else if (a == "--only") {
       cfg.only = next();
+    } else if (a == "--tables") {
+      cfg.tables = next();
     } else if (a == "--pinned-only") {
       cfg.unpinned = false;
     } else if (a == "--unpinned-only") {
@@ -309,22 +337,52 @@ int main(int argc, char** argv) {
   }
 
   const std::string profile = (tmp / "profile.json").string();
-  std::vector<Column> columns = {
+  std::vector<Column> recording = {
       {"native", {}},
       {"tailor record", {cfg.tailor, "record", "-q", "-o", profile, "--"}},
   };
   if (have("strace")) {
-    columns.push_back({"strace -f", {"strace", "-f", "-qq", "-o", "/dev/null"}});
-    columns.push_back(
+    recording.push_back({"strace -f", {"strace", "-f", "-qq", "-o", "/dev/null"}});
+    recording.push_back(
         {"strace -f --seccomp-bpf", {"strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null"}});
   } else {
     std::printf("strace is not installed: its columns are left out (apt-get install strace)\n");
   }
+  recording.push_back({"tailor record (ptrace)",
+                       {cfg.tailor, "record", "-q", "--backend", "ptrace", "-o", profile, "--"}});
+  // A program that stays inside its profile: re-recording against it, and enforcing it.
+  const std::vector<Column> inside = {
+      {"native", {}},
+      {"tailor record --since",
+       {cfg.tailor, "record", "-q", "--since", "{profile}", "-o", profile, "--"}},
+      {"tailor run", {cfg.tailor, "run", "-q", "--seccomp", "{seccomp}", "--"}},
+      {"tailor run --complain",
+       {cfg.tailor, "run", "-q", "--complain", "--seccomp", "{seccomp}", "--"}},
+  };
+  if (cfg.tables.find('e') != std::string::npos) {
+    // One untimed recording per workload makes the profiles the `inside` columns use.
+    for (auto& w : workloads) {
+      w.profile = (tmp / ("known-" + w.key + ".json")).string();
+      w.seccomp = (tmp / ("seccomp-" + w.key + ".json")).string();
+      std::string why;
+      if (!w.reset.empty()) timed_run(w.reset, tmp / "reset.err", cfg.timeout_s, why);
+      Argv rec = {cfg.tailor,  "record",  "-q",        "-o",   w.profile,
+                  "--seccomp", w.seccomp, "--runtime", "none", "--"};
+      rec.insert(rec.end(), w.argv.begin(), w.argv.end());
+      if (!timed_run(rec, tmp / "known.err", cfg.timeout_s, why))
+        die("recording " + w.name + " for its profile failed: " + why);
+    }
+  }
 
   std::printf("record_overhead: %s, %ld CPUs online, load average %s\n", cfg.tailor.c_str(),
               ::sysconf(_SC_NPROCESSORS_ONLN), loadavg().c_str());
-  if (cfg.pinned) run_section(cfg, true, workloads, columns, tmp);
-  if (cfg.unpinned) run_section(cfg, false, workloads, columns, tmp);
+  for (bool pinned : {true, false}) {
+    if (!(pinned ? cfg.pinned : cfg.unpinned)) continue;
+    if (cfg.tables.find('r') != std::string::npos)
+      run_section(cfg, pinned, workloads, recording, tmp, "recording");
+    if (cfg.tables.find('e') != std::string::npos)
+      run_section(cfg, pinned, workloads, inside, tmp, "inside a known profile");
+  }
 
   std::error_code ec;
   fs::remove_all(tmp, ec);

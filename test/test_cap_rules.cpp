@@ -158,44 +158,53 @@ bool skip_unless_root() {
   return true;
 }
 
+// Both backends decide the same: ptrace from each call's real result, notify (no exit stop)
+// from the capabilities the caller holds at entry.
+const std::vector<std::string> kBackends = {"notify", "ptrace"};
+
 void check_needs(const std::vector<Row>& rows, const std::string& binary) {
-  for (const auto& row : rows) {
-    Fixture fx;
-    Sleeper nobody(kNobody);
-    auto argv = expand(
-        row.args, {{"$TMP", fx.dir.path()}, {"$NOBODY_PID", std::to_string(nobody.pid())}}, binary);
-    auto rec = record(argv, fx.dir / "profile.json");
-    bool granted = we_have(row.cap);
-    INFO(binary << " " << row.args << " (we " << (granted ? "have " : "lack ") << row.cap << ")");
-    INFO("exit " << rec.run.status << " stderr: " << rec.run.err);
-    INFO(describe(rec.profile));
-    if (granted) {
-      CHECK(rec.run.status == 0);
-      CHECK(has_reason(rec.profile.capabilities, row));
-    } else {
-      // Without the capability the call fails with EPERM: a hint, not a need.
-      CHECK(rec.run.status == 1);
-      CHECK(has_reason(rec.profile.capability_hints, row));
-      CHECK(rec.profile.capabilities.count(row.cap) == 0);
+  for (const auto& backend : kBackends)
+    for (const auto& row : rows) {
+      Fixture fx;
+      Sleeper nobody(kNobody);
+      auto argv =
+          expand(row.args, {{"$TMP", fx.dir.path()}, {"$NOBODY_PID", std::to_string(nobody.pid())}},
+                 binary);
+      auto rec = record(argv, fx.dir / "profile.json", {"--backend", backend});
+      bool granted = we_have(row.cap);
+      INFO(binary << " " << row.args << " (we " << (granted ? "have " : "lack ") << row.cap << ")");
+      INFO("backend " << backend);
+      INFO("exit " << rec.run.status << " stderr: " << rec.run.err);
+      INFO(describe(rec.profile));
+      if (granted) {
+        CHECK(rec.run.status == 0);
+        CHECK(has_reason(rec.profile.capabilities, row));
+      } else {
+        // Without the capability the call fails with EPERM: a hint, not a need.
+        CHECK(rec.run.status == 1);
+        CHECK(has_reason(rec.profile.capability_hints, row));
+        CHECK(rec.profile.capabilities.count(row.cap) == 0);
+      }
     }
-  }
 }
 
 void check_no_caps(const std::vector<Row>& rows, const std::string& binary) {
-  for (const auto& row : rows) {
-    Fixture fx;
-    Sleeper root(0);
-    auto argv = expand(
-        row.args, {{"$TMP", fx.dir.path()}, {"$ROOT_PID", std::to_string(root.pid())}}, binary);
-    auto rec = record(argv, fx.dir / "profile.json");
-    INFO(binary << " " << row.args << ": must not give " << row.cap);
-    INFO("exit " << rec.run.status << " stderr: " << rec.run.err);
-    INFO(describe(rec.profile));
-    CHECK(rec.run.status == 0);
-    CHECK(!rec.profile.commands.empty());  // the profile was really written
-    CHECK(rec.profile.capabilities.count(row.cap) == 0);
-    CHECK(rec.profile.capability_hints.count(row.cap) == 0);
-  }
+  for (const auto& backend : kBackends)
+    for (const auto& row : rows) {
+      Fixture fx;
+      Sleeper root(0);
+      auto argv = expand(
+          row.args, {{"$TMP", fx.dir.path()}, {"$ROOT_PID", std::to_string(root.pid())}}, binary);
+      auto rec = record(argv, fx.dir / "profile.json", {"--backend", backend});
+      INFO(binary << " " << row.args << ": must not give " << row.cap);
+      INFO("backend " << backend);
+      INFO("exit " << rec.run.status << " stderr: " << rec.run.err);
+      INFO(describe(rec.profile));
+      CHECK(rec.run.status == 0);
+      CHECK(!rec.profile.commands.empty());  // the profile was really written
+      CHECK(rec.profile.capabilities.count(row.cap) == 0);
+      CHECK(rec.profile.capability_hints.count(row.cap) == 0);
+    }
 }
 
 }  // namespace

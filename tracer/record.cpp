@@ -134,7 +134,7 @@ RecordResult record(const RecordOptions& opts) {
     if (opts.on_progress) recorder->set_progress(opts.on_progress, opts.progress_interval_ms);
   };
   int status = 0;
-  bool done = false;
+  bool done = false, fallback = false;
   if (notify) {
     new_recorder(false);
     if (opts.since) spec.filter = since_filter(*opts.since, SCMP_ACT_NOTIFY);
@@ -144,13 +144,16 @@ RecordResult record(const RecordOptions& opts) {
       done = true;
       res.backend_used = RecordBackend::kNotify;
     } catch (const tracer::NotifyUnavailable& e) {
-      // Nothing of the workload has run yet: ptrace can take over cleanly.
+      // Nothing of the workload has run yet: ptrace can take over cleanly. In syscall mode: a
+      // SECCOMP_RET_TRACE filter under someone else's listener would never stop (a notification
+      // answered "continue" overrides a trace action).
       res.notices.push_back(std::string(e.what()) + ": recording with ptrace instead");
+      fallback = true;
     }
   }
   if (!done) {
     bool seccomp = false;
-    switch (opts.mode) {
+    switch (fallback ? TraceMode::kSyscall : opts.mode) {
       case TraceMode::kAuto:
         seccomp = privileged;
         if (!seccomp)
