@@ -192,9 +192,12 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
               cfg.reps);
   const int mine = column_named(columns, "tailor record");
   const int strace = column_named(columns, "strace -f");
+  const int filter = column_named(columns, "filter alone");
+  const int run = column_named(columns, "tailor run");
   std::printf("%-30s", "workload");
   for (const auto& c : columns) std::printf("  %-26s", c.name.c_str());
   if (mine > 0 && strace > 0) std::printf("  %s", "tailor vs strace -f");
+  if (filter > 0 && run > 0) std::printf("  %s", "tailor run vs filter alone");
   std::printf("\n");
   std::fflush(stdout);
 
@@ -242,6 +245,8 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
     }
     if (mine > 0 && strace > 0 && med[mine] > 0 && med[strace] > 0)
       std::printf("  %s faster", fmt(med[strace] / med[mine], "%.1fx").c_str());
+    if (filter > 0 && run > 0 && med[filter] > 0 && med[run] > 0)
+      std::printf("  %s", fmt(med[run] / med[filter], "%.2fx").c_str());
     std::printf("\n");
     std::fflush(stdout);
   }
@@ -353,6 +358,7 @@ int main(int argc, char** argv) {
   // A program that stays inside its profile: re-recording against it, and enforcing it.
   const std::vector<Column> inside = {
       {"native", {}},
+      {"filter alone", {BENCH_SECCOMP_EXEC, "{seccomp}"}},
       {"tailor record --since",
        {cfg.tailor, "record", "-q", "--since", "{profile}", "-o", profile, "--"}},
       {"tailor run", {cfg.tailor, "run", "-q", "--seccomp", "{seccomp}", "--"}},

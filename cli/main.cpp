@@ -8,6 +8,7 @@
 #include <iostream>
 #include <optional>
 
+#include "commands.h"
 #include "tailor/emitters.h"
 #include "tailor/error.h"
 #include "tailor/profile.h"
@@ -290,6 +291,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   show->footer("Example:\n  tailor show app.json");
 
+  // Subcommands with a file of their own (cmd_*.cpp).
+  const tailor::cli::Command more[] = {
+      tailor::cli::add_run_command(app),
+      tailor::cli::add_diff_command(app),
+      tailor::cli::add_merge_command(app),
+  };
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -300,6 +308,8 @@ int main(int argc, char** argv) {
   try {
     if (rec->parsed()) return cmd_record(ra, rec_gen);
     if (gen->parsed()) return cmd_generate(gen_inputs, gen_args);
+    for (const auto& c : more)
+      if (c.app->parsed()) return c.run();
     if (show->parsed()) {
       std::fputs(tailor::emit_summary(tailor::load_profile(show_path), show_files).c_str(), stdout);
       return 0;

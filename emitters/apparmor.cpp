@@ -23,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tailor/emitters.h"
@@ -100,6 +101,9 @@ struct Rule {
   std::vector<std::string> comps;
   bool dir = false;  // printed with a trailing '/': AppArmor tells directories by it
   unsigned perms = 0;
+  // The recorded paths (/proc/self resolved, as for denials) the rule stands for: what
+  // apparmor_file_rules() reports, so `tailor diff` can check each against another profile.
+  std::set<std::string> paths;
 };
 
 // Characters that mean something in an AppArmor path pattern, escaped with a backslash so a
@@ -552,9 +556,12 @@ std::vector<Rule> collapse(std::vector<Rule> rules) {
       std::size_t left = 0;
       for (std::size_t i : idx) left += !gone[i] && is_prefix(t, rules[i].comps);
       if (left < kTreeThreshold) continue;
+      Rule g{key.first, t, false, key.second, {}};
       for (std::size_t i : idx)
-        if (is_prefix(t, rules[i].comps)) gone[i] = true;
-      Rule g{key.first, t, false, key.second};
+        if (is_prefix(t, rules[i].comps)) {
+          gone[i] = true;
+          g.paths.insert(rules[i].paths.begin(), rules[i].paths.end());
+        }
       g.comps.push_back("**");
       globs.push_back(g);
     }
@@ -569,8 +576,11 @@ std::vector<Rule> collapse(std::vector<Rule> rules) {
   }
   for (const auto& [key, idx] : dirs) {
     if (idx.size() < kDirThreshold) continue;
-    for (std::size_t i : idx) gone[i] = true;
-    Rule g{std::get<0>(key), std::get<2>(key), false, std::get<1>(key)};
+    Rule g{std::get<0>(key), std::get<2>(key), false, std::get<1>(key), {}};
+    for (std::size_t i : idx) {
+      gone[i] = true;
+      g.paths.insert(rules[i].paths.begin(), rules[i].paths.end());
+    }
     g.comps.push_back("*");
     globs.push_back(g);
   }
@@ -580,13 +590,16 @@ std::vector<Rule> collapse(std::vector<Rule> rules) {
     if (gone[i]) continue;
     const Rule& r = rules[i];
     bool covered = false;
-    for (const Rule& g : globs) {
+    for (Rule& g : globs) {
       if ((g.perms & r.perms) != r.perms || (g.owner && !r.owner)) continue;
       std::vector<std::string> base(g.comps.begin(), g.comps.end() - 1);
+      bool by_g = false;
       if (g.comps.back() == "**")
-        covered |= is_prefix(base, r.comps) && r.comps.size() > base.size();
+        by_g = is_prefix(base, r.comps) && r.comps.size() > base.size();
       else
-        covered |= !r.dir && r.comps.size() == base.size() + 1 && is_prefix(base, r.comps);
+        by_g = !r.dir && r.comps.size() == base.size() + 1 && is_prefix(base, r.comps);
+      if (by_g) g.paths.insert(r.paths.begin(), r.paths.end());
+      covered |= by_g;
     }
     if (!covered) out.push_back(r);
   }
@@ -594,11 +607,14 @@ std::vector<Rule> collapse(std::vector<Rule> rules) {
   return out;
 }
 
-}  // namespace
+// The file rules the profile grants, collapsed, and every recorded path with the permissions it
+// was granted (what the docker-default denials are checked against).
+struct FileRules {
+  std::vector<Rule> rules;
+  std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
+};
 
-std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
-  const std::string name = quote_name(o.name.empty() ? "tailor-default" : o.name);
-
+FileRules file_rules(const Profile& p) {
   // ---- file rules: concrete path -> permissions ----
   // flock(2) is recorded as a syscall without its file; when it was used, every file the
   // program opened for writing may be one it locks (pid files, databases), so those get `k`
@@ -612,13 +628,15 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
       link_dirs.insert(path.substr(0, path.rfind('/') + 1));
 
   std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
-  std::map<std::tuple<bool, std::vector<std::string>, bool>, unsigned> by_pattern;
+  std::map<std::tuple<bool, std::vector<std::string>, bool>, Rule> by_pattern;
   auto grant = [&](const std::string& path, unsigned perms, bool dir) {
     for (unsigned part : {perms & ~kIx, perms & kIx}) {
       Rule r;
       if (!part || !to_rule(path, r, part == kIx)) continue;
       r.dir = dir;
-      by_pattern[{r.owner, r.comps, r.dir}] |= part;
+      Rule& into = by_pattern.try_emplace({r.owner, r.comps, r.dir}, r).first->second;
+      into.perms |= part;
+      into.paths.insert(concrete_for_denial(path));
       granted[concrete_for_denial(path)] |= part;
     }
   };
@@ -643,9 +661,18 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
   for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false);
 
   std::vector<Rule> rules;
-  for (const auto& [key, perms] : by_pattern)
-    rules.push_back(Rule{std::get<0>(key), std::get<1>(key), std::get<2>(key), perms});
-  rules = collapse(std::move(rules));
+  for (const auto& [key, rule] : by_pattern) rules.push_back(rule);
+  return {collapse(std::move(rules)), std::move(granted)};
+}
+
+}  // namespace
+
+std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
+  const std::string name = quote_name(o.name.empty() ? "tailor-default" : o.name);
+
+  const FileRules fr = file_rules(p);
+  const std::vector<Rule>& rules = fr.rules;
+  const std::map<std::string, unsigned>& granted = fr.granted;
   std::vector<std::pair<std::string, std::string>> file_lines;  // (sort key, line)
   std::vector<std::pair<std::string, std::string>> exec_lines;
   for (const auto& r : rules) {
@@ -778,6 +805,50 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
   }
   out << "}\n";
   return out.str();
+}
+
+std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p) {
+  std::vector<AppArmorFileRule> out;
+  for (const Rule& r : file_rules(p).rules) {
+    AppArmorFileRule f{join_pattern(r.comps, r.dir), r.owner, perm_string(r.perms), {}};
+    // A directory rule ends in '/', and so must the paths it is matched against.
+    for (const auto& path : r.paths)
+      f.paths.push_back(r.dir && (path.empty() || path.back() != '/') ? path + "/" : path);
+    std::sort(f.paths.begin(), f.paths.end());
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.pattern, a.owner) < std::tie(b.pattern, b.owner);
+  });
+  return out;
+}
+
+bool apparmor_pattern_matches(const std::string& pattern, const std::string& path) {
+  // The variables the emitter writes, spelled out the way the matcher reads them: @{PROC} is
+  // where procfs is mounted, @{pid} and @{tid} are numbers (AppArmor's own definition is a
+  // digit string without leading zeros; "[0-9]*" is as close as this matcher gets).
+  std::string pat = pattern;
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (auto pos = pat.find(from); pos != std::string::npos;
+         pos = pat.find(from, pos + to.size())) {
+      // An escaped '@' is a literal character, not a variable.
+      if (pos > 0 && pat[pos - 1] == '\\') {
+        pos += 1;
+        continue;
+      }
+      pat.replace(pos, from.size(), to);
+    }
+  };
+  replace_all("@{PROC}", "/proc");
+  replace_all("@{pid}", "[0-9]*");
+  replace_all("@{tid}", "[0-9]*");
+  return pattern_matches(pat, path);
+}
+
+std::string apparmor_path_pattern(const std::string& path) {
+  Rule r;
+  if (!to_rule(path, r)) return path;
+  return join_pattern(r.comps, false);
 }
 
 }  // namespace tailor

@@ -641,4 +641,20 @@ std::string emit_flags(const Profile& p, const FlagsOptions& o) {
   return {};
 }
 
+std::map<std::string, std::string> hardening_needs(const Profile& p) {
+  const Decisions d = decide(p);
+  std::map<std::string, std::string> needs;
+  if (!d.nnp) needs["no-new-privileges off"] = "ran " + join(d.privileged_exes, ", ");
+  for (const auto& t : d.tmpfs)
+    needs["tmpfs " + clean(t)] = "written: " + clean(join(d.tmpfs_for.at(t), ", "));
+  for (const auto& v : d.volumes)
+    needs["volume " + clean(v)] = "written outside temp/run/cache directories";
+  for (const auto& f : d.net_families)
+    needs["network " + clean(f)] = "a " + clean(f) + " socket needs more than --network none";
+  // Running as root (not nobody) follows from capabilities being exercised as root.
+  if (d.ran_as_root && !d.run_as_nobody)
+    needs["user root"] = "exercised capabilities as root, so --user 65534 is not offered";
+  return needs;
+}
+
 }  // namespace tailor

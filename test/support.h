@@ -31,8 +31,14 @@ inline std::string sample(const std::string& name) {
 
 // The whole file as text, or "" if it cannot be read (a /proc file of a process that is gone).
 inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  // A /proc file of a process that exits while it is read fails with ESRCH mid-read, which
+  // libstdc++ reports by throwing from the stream buffer.
+  try {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 class TempDir {

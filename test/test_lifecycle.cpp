@@ -125,7 +125,7 @@ bool is_stopped(pid_t pid) {
 
 // Signal mask bits of a /proc/PID/status line such as "SigCgt:".
 std::uint64_t status_mask(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/status"));
   for (std::string l; std::getline(in, l);)
     if (l.rfind(key, 0) == 0) return std::stoull(l.substr(key.size()), nullptr, 16);
   return 0;

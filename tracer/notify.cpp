@@ -10,6 +10,7 @@
 // it), so this works where ptrace is forbidden.
 #include "notify.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -53,6 +54,7 @@ namespace {
 struct Handshake {
   enum : int { kStarting = 0, kListening, kSetupFailed, kFilterFailed, kExecFailed };
   std::atomic<int> state{kStarting};
+  std::atomic<int> watched{0};  // tailor has told the watchdog the child's pid
   int listener = -1;
   int err = 0;
   char msg[256] = {};
@@ -84,7 +86,7 @@ void on_sigchld(int) {
 
 [[noreturn]] void child_main(const NotifyLaunch& spec, char* const* argv, Handshake* hs,
                              pid_t parent, const sigset_t& orig_mask,
-                             const struct sigaction& orig_chld) {
+                             const struct sigaction& orig_chld, bool watchdog) {
   SignalForwarding::reset_in_child();
   ::sigaction(SIGCHLD, &orig_chld, nullptr);
   // If tailor dies before the workload is on its way, do not linger. (After that a dead
@@ -104,13 +106,24 @@ void on_sigchld(int) {
   }
   if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     fail(Handshake::kSetupFailed, errno, "cannot set no-new-privileges", kExitTraceFailed);
+  if (watchdog) {
+    // Once the watchdog knows this pid it ends the workload if tailor dies, and the parent-death
+    // signal has to go: it would kill this process first and orphan its children to init, out
+    // of the watchdog's reach (a workload under `tailor run` never shows tailor its children).
+    while (!hs->watched.load(std::memory_order_acquire)) {
+      const struct timespec ts = {0, 20'000};
+      ::nanosleep(&ts, nullptr);
+    }
+    ::prctl(PR_SET_PDEATHSIG, 0);
+    if (::getppid() != parent) ::_exit(kExitTraceFailed);
+  }
   ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
 
   struct sock_fprog prog {
     static_cast<unsigned short>(spec.bpf.size()), const_cast<struct sock_filter*>(spec.bpf.data())
   };
-  long fd =
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      SECCOMP_FILTER_FLAG_NEW_LISTENER | spec.filter_flags, &prog);
   if (fd < 0) fail(Handshake::kFilterFailed, errno, "", kExitTraceFailed);
   hs->listener = static_cast<int>(fd);
   hs->state.store(Handshake::kListening, std::memory_order_release);
@@ -126,7 +139,9 @@ void on_sigchld(int) {
 // dead tailor — but a workload sleeping in a syscall it already made would live on. So a small
 // watchdog process, outside the workload and outside tailor's process group, is told the pid
 // (and start time, against reuse) of every task tailor sees; when its pipe ends without the
-// "all done" record — tailor died — it SIGKILLs every one still alive.
+// "all done" record — tailor died — it SIGKILLs every one still alive, with every process
+// descended from them (a workload whose calls the filter allows in the kernel, as under
+// `tailor run`, never shows tailor its children).
 class Watchdog {
  public:
   Watchdog() {
@@ -158,6 +173,8 @@ class Watchdog {
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
+
+  bool active() const { return wr_.get() >= 0; }
 
   void watch(pid_t pid) {
     if (wr_.get() < 0) return;
@@ -206,13 +223,87 @@ class Watchdog {
       }
       break;  // EOF: tailor is gone
     }
-    for (const auto& t : tasks)
-      if (start_time(t.pid) == t.start) ::kill(t.pid, SIGKILL);
+    // Each round stops what it finds: a process with a signal pending cannot fork (the kernel
+    // restarts the fork), so the tree stops growing; then all of it dies at once.
+    std::unordered_set<pid_t> doomed;
+    for (const auto& t : tasks) {
+      if (start_time(t.pid) != t.start) continue;
+      for (pid_t p : {t.pid, tgid_of(t.pid)})
+        if (p > 0 && doomed.insert(p).second) ::kill(p, SIGSTOP);
+    }
+    for (int round = 0; round < 1000; ++round) {
+      bool grew = false;
+      for (const auto& [pid, ppid] : process_parents())
+        if (doomed.count(ppid) && doomed.insert(pid).second) {
+          ::kill(pid, SIGSTOP);
+          grew = true;
+        }
+      if (!grew) break;
+    }
+    for (pid_t p : doomed) ::kill(p, SIGKILL);
     ::_exit(0);
+  }
+
+  static pid_t tgid_of(pid_t tid) {
+    char path[64], buf[2048];
+    std::snprintf(path, sizeof path, "/proc/%d/status", tid);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    const char* t = std::strstr(buf, "\nTgid:");
+    return t ? static_cast<pid_t>(std::strtol(t + 6, nullptr, 10)) : 0;
+  }
+
+  // (pid, parent pid) of every process on the system, from /proc/PID/stat.
+  static std::vector<std::pair<pid_t, pid_t>> process_parents() {
+    std::vector<std::pair<pid_t, pid_t>> out;
+    DIR* dir = ::opendir("/proc");
+    if (!dir) return out;
+    while (const struct dirent* e = ::readdir(dir)) {
+      char* end;
+      const long pid = std::strtol(e->d_name, &end, 10);
+      if (*end || pid <= 0) continue;
+      char path[64], buf[512];
+      std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+      const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      if (n <= 0) continue;
+      buf[n] = 0;
+      const char* p = std::strrchr(buf, ')');  // then " S PPID"
+      if (p && p[1] && p[2] && p[3])
+        out.emplace_back(static_cast<pid_t>(pid),
+                         static_cast<pid_t>(std::strtol(p + 4, nullptr, 10)));
+    }
+    ::closedir(dir);
+    return out;
   }
 
   Fd wr_;
 };
+
+// tailor's own children (from /proc/self/task/TID/children): the first process and the
+// orphans re-parented to tailor as subreaper. Empty where the kernel lacks that file.
+std::vector<pid_t> own_children() {
+  std::vector<pid_t> out;
+  char path[64], buf[4096];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/children", static_cast<int>(::gettid()));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  std::string text;
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const char* p = text.c_str();
+  char* end;
+  for (long v; (v = std::strtol(p, &end, 10)), end != p; p = end)
+    out.push_back(static_cast<pid_t>(v));
+  return out;
+}
 
 }  // namespace
 
@@ -272,9 +363,12 @@ int run_notified(const NotifyLaunch& spec, NotifyHandler& handler) {
   const pid_t self = ::getpid();
   const long cpid = ::syscall(SYS_clone, CLONE_FILES | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (cpid < 0) throw Error(std::string("clone: ") + std::strerror(errno), kExitTraceFailed);
-  if (cpid == 0) child_main(spec, argv.data(), hs.get(), self, orig_mask, orig_chld);
+  if (cpid == 0)
+    child_main(spec, argv.data(), hs.get(), self, orig_mask, orig_chld, watchdog.active());
   const pid_t child = static_cast<pid_t>(cpid);
   ChildGuard guard(child);
+  watchdog.watch(child);
+  hs->watched.store(1, std::memory_order_release);
 
   // Wait for the child to report on the shared page. It does so within microseconds unless
   // child_setup is slow; polling keeps the child free of syscalls after its filter is loaded.
@@ -309,7 +403,6 @@ int run_notified(const NotifyLaunch& spec, NotifyHandler& handler) {
   }
   Fd listener(hs->listener);
   std::unordered_set<pid_t> watched = {child};
-  watchdog.watch(child);
   handler.on_started(child);
   ::ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
   CpuLatencyRequest low_latency(spec.low_latency);
@@ -361,6 +454,10 @@ int run_notified(const NotifyLaunch& spec, NotifyHandler& handler) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_tick > std::chrono::milliseconds(50)) {
       last_tick = now;
+      // Orphans re-parented to tailor must be known to the watchdog even if they never make a
+      // call the filter asks about.
+      for (pid_t pid : own_children())
+        if (watched.insert(pid).second) watchdog.watch(pid);
       handler.on_tick();
     }
     if (n < 0) {

@@ -70,6 +70,9 @@ struct NotifyLaunch {
   bool no_new_privs =
       false;                // set PR_SET_NO_NEW_PRIVS before loading (needed without CAP_SYS_ADMIN)
   bool low_latency = true;  // hold a PM QoS request while supervising (see launch.h)
+  // seccomp(2) flags to load the filter with besides NEW_LISTENER: a profile's
+  // SECCOMP_FILTER_FLAG_LOG / SPEC_ALLOW, passed on as a runtime would (`tailor run`).
+  unsigned filter_flags = 0;
 };
 
 // Thrown before anything of the workload ran when this kernel or this process cannot have a

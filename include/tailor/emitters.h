@@ -2,6 +2,7 @@
 // writes what they return. Every output is deterministic (sorted), so it diffs cleanly.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,24 @@ struct AppArmorOptions {
 };
 std::string emit_apparmor(const Profile& p, const AppArmorOptions& o);
 
+// The file rules emit_apparmor writes, as data: each collapsed pattern ("/etc/ld.so.cache",
+// "owner @{PROC}/@{pid}/maps", "/usr/lib/python3/**"; unquoted, directories end in '/') with
+// its permission letters ("r", "rwk", "ix", ...) and the recorded paths it stands for (/proc/self
+// resolved to a pid; directories with a trailing '/'). Sorted by pattern. `tailor diff` compares
+// profiles at this granularity, so temp names and pids do not look new on every run.
+struct AppArmorFileRule {
+  std::string pattern;
+  bool owner = false;
+  std::string perms;
+  std::vector<std::string> paths;
+};
+std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p);
+// True if an AppArmor path pattern (globs *, **, ?, [...], {a,b}; the @{PROC}/@{pid}/@{tid}
+// variables the emitter uses) matches the concrete `path`.
+bool apparmor_pattern_matches(const std::string& pattern, const std::string& path);
+// The pattern the emitter would write for one recorded path (temp names and pids as globs).
+std::string apparmor_path_pattern(const std::string& path);
+
 // ---- hardening flags --------------------------------------------------------------------------
 
 enum class FlagsFormat { kDocker, kPodman, kCompose, kK8s };
@@ -76,5 +95,12 @@ struct FlagsOptions {
   std::string service = "app";                // compose service / k8s container name
 };
 std::string emit_flags(const Profile& p, const FlagsOptions& o);
+
+// The hardening decisions of emit_flags that a change in the workload can relax, each as a
+// stable key ("no-new-privileges off", "tmpfs /tmp", "volume /srv/data", "network inet",
+// "user root") mapped to why (for people; it may differ between runs). Resource limits are not
+// among them: peaks vary from run to run. Capabilities neither: they are a profile axis of
+// their own. `tailor diff` reports a key NEW has and OLD lacks as drift.
+std::map<std::string, std::string> hardening_needs(const Profile& p);
 
 }  // namespace tailor

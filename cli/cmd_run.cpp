@@ -1,0 +1,155 @@
+// `tailor run --seccomp P.json [--caps CAP,...] [--complain] [--report R.json] -- CMD ...`
+//
+// Reads the profile (a Docker/OCI seccomp JSON, or a tailor profile turned into the filter
+// `generate` would write), runs CMD under it (tracer/run.cpp), then prints what was denied and
+// writes the report. The exit status is CMD's, so `tailor run` can stand in for the command in
+// scripts; --fail-on-violation turns "anything denied" into exit 3 for CI.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "tailor/emitters.h"
+#include "tailor/error.h"
+#include "tailor/profile.h"
+#include "tailor/profile_json.h"
+#include "tailor/run.h"
+#include "tailor/seccomp.h"
+
+namespace tailor::cli {
+
+namespace {
+
+constexpr int kExitViolation = 3;
+
+constexpr const char* kRunHelp =
+    R"(Apply a seccomp profile to CMD as a container runtime does: capabilities
+reduced to the profile's (bounding, permitted, effective, inheritable and
+ambient sets), no-new-privileges, the seccomp filter last, then exec.
+
+P.json is a Docker/podman or OCI seccomp profile (moby-style includes and
+excludes are resolved for --caps and this host), or a tailor profile: its
+filter is the one `tailor generate --seccomp --runtime none` writes, and its
+recorded capabilities are the default for --caps. A Docker/OCI profile gives
+no capabilities unless --caps names them (like --cap-drop ALL --cap-add ...).
+
+Enforce (default): what the profile denies fails as in a container (EPERM or
+the rule's errno). Calls denied with an errno, or logged, are answered by
+tailor, so it can list them: at exit a table (syscall, count, answer, first
+executable) goes to stderr and --report writes it as JSON. KILL, TRAP and
+TRACE actions stay in the kernel and cannot be counted.
+Complain (--complain): every call the profile would not allow runs anyway and
+is reported with what the profile would have done.
+Calls the profile allows never leave the kernel.
+
+Exit status: CMD's (128+N if it was killed by signal N); 3 with
+--fail-on-violation if anything was (or would have been) denied; 2 bad
+command line or profile; 125 the filter or capabilities could not be set up;
+126 CMD not executable; 127 CMD not found.
+
+Examples:
+  tailor run --seccomp seccomp.json -- ./app --selftest
+  tailor run --seccomp seccomp.json --complain --report r.json -- make test
+  tailor run --seccomp app.json --caps NET_BIND_SERVICE -- ./server
+  tailor run --seccomp moby-default.json --caps CAP_CHOWN,CAP_SETUID -- ./app)";
+
+struct RunArgs {
+  std::string profile, report;
+  std::vector<std::string> caps;
+  bool complain = false, fail_on_violation = false, quiet = false, no_low_latency = false;
+  std::vector<std::string> argv;
+  CLI::Option* caps_opt = nullptr;
+};
+
+// The policy and default capabilities a profile file stands for. One line naming the file on
+// any failure.
+std::pair<SeccompPolicy, std::set<std::string>> load_policy(const std::string& path) {
+  const std::string text = read_file(path);  // its error names the path already
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded())
+    throw Error(path + ": not JSON (expected a Docker/OCI seccomp profile or a tailor profile)");
+  try {
+    if (j.is_object() && j.contains("tailor")) {
+      const Profile p = profile_from_json(text);
+      SeccompOptions so;
+      // tailor execs CMD itself right after loading the filter: no runtime's own calls to
+      // allow, and no-new-privileges is always set.
+      so.runtime = Runtime::kNone;
+      so.no_new_privileges = true;
+      std::set<std::string> caps;
+      for (const auto& [cap, use] : p.capabilities) caps.insert(cap);
+      return {seccomp_policy_for(p, so), caps};
+    }
+    return {seccomp_policy_from_json(text), {}};
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what(), e.code());
+  }
+}
+
+int run_command(const RunArgs& a) {
+  if (a.argv.empty())
+    throw Error("run: no command given (usage: tailor run --seccomp P.json -- CMD [ARGS...])");
+  if (!a.report.empty() && a.report != "-") {
+    const auto dir = std::filesystem::path(a.report).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw Error("cannot write " + a.report + ": directory " + dir.string() + " does not exist");
+  }
+  auto [policy, caps] = load_policy(a.profile);
+  if (a.caps_opt->count() > 0) {
+    std::vector<std::string> names;
+    for (const auto& c : a.caps)
+      if (!c.empty() && c != "none") names.push_back(c);
+    caps = cap_names_normalised(names);
+  } else {
+    caps = cap_names_normalised({caps.begin(), caps.end()});
+  }
+
+  RunOptions opts;
+  opts.argv = a.argv;
+  opts.policy = std::move(policy);
+  opts.caps = std::move(caps);
+  opts.mode = a.complain ? RunMode::kComplain : RunMode::kEnforce;
+  opts.low_latency = !a.no_low_latency;
+  const RunResult res = run_profile(opts);
+
+  if (!a.quiet) {
+    if (!res.skipped_syscalls.empty()) {
+      std::string list;
+      for (const auto& s : res.skipped_syscalls) list += (list.empty() ? "" : ", ") + s;
+      std::fprintf(stderr,
+                   "tailor: notice: syscalls unknown to libseccomp ignored, as runtimes do: %s\n",
+                   list.c_str());
+    }
+    for (const auto& n : res.notices) std::fprintf(stderr, "tailor: notice: %s\n", n.c_str());
+    std::fputs(run_summary(res, opts.mode).c_str(), stderr);
+  }
+  if (!a.report.empty())
+    write_file_atomic(a.report, run_report_json(res, opts.mode, a.profile, a.argv));
+  if (a.fail_on_violation && res.total() > 0) return kExitViolation;
+  return res.exit_status;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto* sub = app.add_subcommand("run", "Run a command under a seccomp profile (enforce/complain)");
+  sub->footer(kRunHelp);
+  auto a = std::make_shared<RunArgs>();
+  sub->add_option("--seccomp", a->profile, "Docker/OCI seccomp profile or tailor profile to apply")
+      ->required();
+  a->caps_opt = sub->add_option("--caps", a->caps,
+                                "Capabilities CMD keeps, comma-separated (default: the tailor "
+                                "profile's; none for a Docker/OCI profile)")
+                    ->delimiter(',');
+  sub->add_flag("--complain", a->complain, "Let denied calls run and report them");
+  sub->add_flag("--fail-on-violation", a->fail_on_violation,
+                "Exit 3 if anything was (or would have been) denied");
+  sub->add_option("--report", a->report, "Write the denials as JSON here (atomically; '-' stdout)");
+  sub->add_flag("-q,--quiet", a->quiet, "No summary or notices on stderr");
+  sub->add_flag("--no-low-latency", a->no_low_latency,
+                "Let idle CPUs sleep deeply (slower answers to denied calls)");
+  sub->add_option("command", a->argv, "The command to run, after --")->required();
+  sub->positionals_at_end();
+  return {sub, [a]() -> int { return run_command(*a); }};
+}
+
+}  // namespace tailor::cli

@@ -1,0 +1,21 @@
+// Subcommands that live in their own file register themselves through these functions: each
+// adds its CLI11 subcommand to `app` and returns what runs it once parsing succeeded. Option
+// storage is owned by the returned runner, so it outlives the parse. Errors are thrown as
+// tailor::Error and turned into one line and an exit code by main(), as for every command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace tailor::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command add_diff_command(CLI::App& app);   // cmd_diff.cpp
+Command add_merge_command(CLI::App& app);  // cmd_diff.cpp
+Command add_run_command(CLI::App& app);    // cmd_run.cpp
+
+}  // namespace tailor::cli
