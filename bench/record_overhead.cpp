@@ -192,11 +192,13 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
               cfg.reps);
   const int mine = column_named(columns, "tailor record");
   const int strace = column_named(columns, "strace -f");
+  const int notify = column_named(columns, "tailor record --backend notify");
   const int filter = column_named(columns, "filter alone");
   const int run = column_named(columns, "tailor run");
   std::printf("%-30s", "workload");
   for (const auto& c : columns) std::printf("  %-26s", c.name.c_str());
   if (mine > 0 && strace > 0) std::printf("  %s", "tailor vs strace -f");
+  if (notify > 0 && strace > 0) std::printf("  %s", "notify vs strace -f");
   if (filter > 0 && run > 0) std::printf("  %s", "tailor run vs filter alone");
   std::printf("\n");
   std::fflush(stdout);
@@ -245,6 +247,8 @@ void run_section(const Config& cfg, bool pinned, const std::vector<Workload>& wo
     }
     if (mine > 0 && strace > 0 && med[mine] > 0 && med[strace] > 0)
       std::printf("  %s faster", fmt(med[strace] / med[mine], "%.1fx").c_str());
+    if (notify > 0 && strace > 0 && med[notify] > 0 && med[strace] > 0)
+      std::printf("  %s faster", fmt(med[strace] / med[notify], "%.1fx").c_str());
     if (filter > 0 && run > 0 && med[filter] > 0 && med[run] > 0)
       std::printf("  %s", fmt(med[run] / med[filter], "%.2fx").c_str());
     std::printf("\n");
@@ -353,8 +357,8 @@ int main(int argc, char** argv) {
   } else {
     std::printf("strace is not installed: its columns are left out (apt-get install strace)\n");
   }
-  recording.push_back({"tailor record (ptrace)",
-                       {cfg.tailor, "record", "-q", "--backend", "ptrace", "-o", profile, "--"}});
+  recording.push_back({"tailor record --backend notify",
+                       {cfg.tailor, "record", "-q", "--backend", "notify", "-o", profile, "--"}});
   // A program that stays inside its profile: re-recording against it, and enforcing it.
   const std::vector<Column> inside = {
       {"native", {}},

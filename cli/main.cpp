@@ -22,7 +22,19 @@ constexpr const char* kRecordHelp =
 from the kernel: syscalls per architecture, files, sockets, capabilities, process
 facts and resource peaks. Every process and thread CMD starts is followed.
 
-Tracing modes:
+Backends (--backend):
+  ptrace   (default) ptrace stops, in one of the modes below. Leaves the
+           workload's behaviour exactly as it is.
+  notify   seccomp user notification: no ptrace at all (works under a
+           debugger, or where ptrace is forbidden) and faster, but a signal
+           that arrives while a call waits for tailor can interrupt that call
+           (EINTR for handlers without SA_RESTART); see README.
+
+--since KNOWN.json: syscalls the known profile has are allowed in the kernel
+and never stop (except those naming files or sockets); what is new is named
+on stderr and the output is KNOWN plus the new facts. For fast CI re-runs.
+
+ptrace modes (--mode):
   seccomp  a SECCOMP_RET_TRACE filter is installed before exec: one ptrace stop
            per syscall (like strace --seccomp-bpf). Needs CAP_SYS_ADMIN (root).
   syscall  plain PTRACE_SYSCALL stops, two per syscall. Used by `auto` when
@@ -36,12 +48,15 @@ halted CPU costs several times more. --no-low-latency turns it off.
 
 tailor exits with CMD's exit status (128+N if it was killed by signal N).
 Signals sent to tailor are passed on to CMD; a terminal's Ctrl-C reaches CMD
-directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL).
+directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL, or
+under notify a watchdog process).
 
 Examples:
   tailor record -- ./myserver --port 8080
   tailor record -o app.json -- make test
   tailor record -o app.json --append -- ./run-integration-tests.sh
+  tailor record --since app.json -o today.json -- make test
+  tailor record --backend notify -o app.json -- gdb -batch -ex run ./app
   tailor record -o - -- python3 -c 'print(1)' | less
   tailor record -o app.json --seccomp seccomp.json --flags docker -- ./app)";
 
@@ -268,7 +283,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "seccomp", "syscall"}))
       ->capture_default_str();
   rec->add_option("--since", ra.since,
-                  "Record only what is new against this profile (the rest runs untraced)");
+                  "Record only what is new against this profile (its syscalls run untraced)");
   rec->add_flag("--no-low-latency", ra.no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;

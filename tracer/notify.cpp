@@ -122,8 +122,15 @@ void on_sigchld(int) {
   struct sock_fprog prog {
     static_cast<unsigned short>(spec.bpf.size()), const_cast<struct sock_filter*>(spec.bpf.data())
   };
+  // A task waiting for tailor's answer sleeps interruptibly: a signal arriving meanwhile makes
+  // the syscall return ERESTARTSYS, i.e. EINTR to a handler without SA_RESTART — for calls
+  // (stat, open of a file) that natively cannot be interrupted. WAIT_KILLABLE_RECV (Linux 5.19)
+  // lets only fatal signals in once tailor has received the notification, which leaves the few
+  // microseconds before that; older kernels refuse the flag and get the plain wait.
+  const unsigned base = SECCOMP_FILTER_FLAG_NEW_LISTENER | spec.filter_flags;
   long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                      SECCOMP_FILTER_FLAG_NEW_LISTENER | spec.filter_flags, &prog);
+                      base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+  if (fd < 0 && errno == EINVAL) fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, base, &prog);
   if (fd < 0) fail(Handshake::kFilterFailed, errno, "", kExitTraceFailed);
   hs->listener = static_cast<int>(fd);
   hs->state.store(Handshake::kListening, std::memory_order_release);
@@ -189,15 +196,23 @@ class Watchdog {
     std::uint64_t start;  // /proc/PID/stat field 22, in clock ticks since boot
   };
 
-  static std::uint64_t start_time(pid_t pid) {
-    char path[64], buf[1024];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  // Reads /proc/PID/WHAT into buf as a C string (without allocating: the watchdog uses it
+  // too). False if the process is gone.
+  static bool read_proc(long pid, const char* what, char* buf, std::size_t size) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/%s", pid, what);
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    if (fd < 0) return false;
+    const ssize_t n = ::read(fd, buf, size - 1);
     ::close(fd);
-    if (n <= 0) return 0;
+    if (n <= 0) return false;
     buf[n] = 0;
+    return true;
+  }
+
+  static std::uint64_t start_time(pid_t pid) {
+    char buf[1024];
+    if (!read_proc(pid, "stat", buf, sizeof buf)) return 0;
     const char* p = std::strrchr(buf, ')');
     if (!p) return 0;
     // Field 3 (state) follows ") "; field 22 is 19 fields later.
@@ -245,14 +260,8 @@ class Watchdog {
   }
 
   static pid_t tgid_of(pid_t tid) {
-    char path[64], buf[2048];
-    std::snprintf(path, sizeof path, "/proc/%d/status", tid);
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
+    char buf[2048];
+    if (!read_proc(tid, "status", buf, sizeof buf)) return 0;
     const char* t = std::strstr(buf, "\nTgid:");
     return t ? static_cast<pid_t>(std::strtol(t + 6, nullptr, 10)) : 0;
   }
@@ -266,14 +275,8 @@ class Watchdog {
       char* end;
       const long pid = std::strtol(e->d_name, &end, 10);
       if (*end || pid <= 0) continue;
-      char path[64], buf[512];
-      std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-      const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-      ::close(fd);
-      if (n <= 0) continue;
-      buf[n] = 0;
+      char buf[512];
+      if (!read_proc(pid, "stat", buf, sizeof buf)) continue;
       const char* p = std::strrchr(buf, ')');  // then " S PPID"
       if (p && p[1] && p[2] && p[3])
         out.emplace_back(static_cast<pid_t>(pid),
@@ -306,6 +309,25 @@ std::vector<pid_t> own_children() {
 }
 
 }  // namespace
+
+bool seccomp_listener_above() {
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+    struct sock_fprog prog {
+      1, allow
+    };
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);  // this child only
+    const long fd =
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    ::_exit(fd < 0 && errno == EBUSY ? 1 : 0);
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) && WEXITSTATUS(st) == 1;
+}
 
 std::vector<struct sock_filter> notify_everything_filter() {
   return {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF)};

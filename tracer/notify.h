@@ -87,6 +87,13 @@ class NotifyUnavailable : public Error {
 // tailor::Error when the command cannot be started (127/126) or child_setup failed (125).
 int run_notified(const NotifyLaunch& spec, NotifyHandler& handler);
 
+// True if a seccomp filter with a listener is already installed on this process (the kernel
+// allows one per process tree: tailor runs under a container's seccomp agent, or under another
+// tailor). Then a notify backend cannot start, and a SECCOMP_RET_TRACE filter is unreliable: a
+// notification answered "continue" by that agent overrides the trace action. Probed in a
+// throwaway child.
+bool seccomp_listener_above();
+
 // A filter that asks about every syscall: the recorder's default.
 std::vector<struct sock_filter> notify_everything_filter();
 

@@ -98,14 +98,17 @@ RecordResult record(const RecordOptions& opts) {
   RecordResult res;
   const bool privileged = can_filter_without_nnp();
 
-  // Which backend. notify is the default where it can serve: tailor may install a filter
-  // without no-new-privileges (so setuid programs behave as they would untraced), and no
-  // ptrace mode was asked for. An explicit --backend notify without CAP_SYS_ADMIN sets
-  // no-new-privileges, which the user asked for knowingly.
+  // Which backend. ptrace is the default although notify is faster, because only ptrace
+  // leaves the workload's behaviour exactly as it is: a task waiting for tailor's answer to a
+  // notification sleeps interruptibly until tailor has received it, so a signal arriving in
+  // those microseconds makes a call like stat() return EINTR to a handler without SA_RESTART,
+  // which it never does natively (dash's SIGCHLD handler skipped a PATH entry that way in about
+  // one run of five of the pipeline sample). Under ptrace the call simply runs when resumed.
+  // An explicit --backend notify without CAP_SYS_ADMIN sets no-new-privileges, which the user
+  // asked for knowingly.
   bool notify = false;
   switch (opts.backend) {
     case RecordBackend::kAuto:
-      notify = privileged && opts.mode == TraceMode::kAuto;
       break;
     case RecordBackend::kNotify:
       notify = true;
@@ -172,6 +175,13 @@ RecordResult record(const RecordOptions& opts) {
       case TraceMode::kSyscall:
         seccomp = false;
         break;
+    }
+    if (seccomp && !fallback && tracer::seccomp_listener_above()) {
+      res.notices.push_back(
+          "a seccomp listener is installed above tailor (a container's seccomp agent?): its "
+          "answers would hide syscalls from a SECCOMP_RET_TRACE filter, so tracing with plain "
+          "syscall stops");
+      seccomp = false;
     }
     res.mode_used = seccomp ? TraceMode::kSeccomp : TraceMode::kSyscall;
     res.backend_used = RecordBackend::kPtrace;

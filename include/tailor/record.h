@@ -20,7 +20,7 @@ enum class TraceMode {
 
 // How syscalls reach tailor.
 enum class RecordBackend {
-  kAuto,    // notify where it can serve (see record()), else ptrace
+  kAuto,    // ptrace (see record() for why not notify)
   kPtrace,  // ptrace, in the TraceMode chosen
   kNotify,  // seccomp user notification (SECCOMP_RET_USER_NOTIF), no ptrace at all
 };
