@@ -76,6 +76,11 @@ TEST_CASE("record --since: known syscalls stay in the kernel, new ones are named
     }
     // openat names files: it still reaches tailor, so its count grew.
     CHECK(count_of(p, "openat") > count_of(base.profile, "openat"));
+    // mmap reaches tailor only when it maps something executable (the loader's libraries).
+    CHECK(count_of(p, "mmap") > count_of(base.profile, "mmap"));
+    CHECK(count_of(p, "mmap") < 2 * count_of(base.profile, "mmap"));
+    // Lookups are no profile fact any policy uses: a known newfstatat stays in the kernel.
+    CHECK(count_of(p, "newfstatat") == count_of(base.profile, "newfstatat"));
   }
 
   SECTION("another program: its new syscalls are named and added") {

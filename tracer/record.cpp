@@ -63,11 +63,17 @@ std::vector<struct sock_filter> since_filter(const Profile& since, std::uint32_t
     auto it = since.syscalls.find(arch_name(arch).value_or(""));
     if (it != since.syscalls.end()) {
       for (const auto& [name, ev] : it->second) {
-        if (tracer::Recorder::needs_arguments(arch, name)) continue;
         // Native numbering (pseudo-numbers for calls the native arch lacks): libseccomp
         // translates by name into the context's one architecture.
         const int nr = seccomp_syscall_resolve_name(name.c_str());
         if (nr == __NR_SCMP_ERROR) continue;
+        if (name == "mmap" || name == "mmap2") {
+          // Only executable mappings are facts (exec_mappings, map-exec); the data mappings
+          // every allocation makes can stay in the kernel.
+          seccomp_rule_add(c, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+          continue;
+        }
+        if (tracer::Recorder::needs_arguments(arch, name)) continue;
         seccomp_rule_add(c, SCMP_ACT_ALLOW, nr, 0);  // a name this arch lacks: nothing to allow
       }
     }

@@ -683,8 +683,11 @@ bool Recorder::needs_arguments(std::uint32_t arch, const std::string& name) {
   if (capability_rules_watch(norm)) return true;
   // Backends need these to follow the process tree.
   if (norm == "execve" || norm == "execveat" || norm == "exit" || norm == "exit_group") return true;
+  // Path calls name files, except pure lookups (stat, access, readlink, statfs, ...): no
+  // generated policy mediates those (AppArmor gives "stat" no permission), and a compiler makes
+  // thousands of them probing include and library paths.
   for (const auto& sp : kPathSpecs)
-    if (norm == sp.name) return true;
+    if (norm == sp.name) return !(sp.access && std::strcmp(sp.access, "stat") == 0 && sp.path2 < 0);
   Kind kind = Kind::kPlain;
   for (const auto& k : kKinds)
     if (norm == k.name) kind = k.kind;

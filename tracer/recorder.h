@@ -43,7 +43,8 @@ class Recorder final : public EventSink, private CapEnv {
   void set_results_observable(bool observable);
 
   // Whether a syscall (libseccomp name on `arch`) must keep reaching the recorder even when a
-  // known profile already allows it (record --since): it names files or sockets, decides
+  // known profile already allows it (record --since): it names files (other than by a mere
+  // lookup such as stat or readlink, which no generated policy mediates) or sockets, decides
   // arguments of the seccomp filter (clone, socket, personality), may exercise a capability, or
   // is how backends follow processes (exec, exit).
   static bool needs_arguments(std::uint32_t arch, const std::string& name);
