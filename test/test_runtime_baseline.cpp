@@ -95,7 +95,15 @@ TEST_CASE("runtime baselines cover what the installed runtimes do now", "[runtim
       "bash", std::string(TAILOR_SOURCE_DIR) + "/scripts/measure-runtime-baseline.sh", "-n", "2",
       "--verify"};
   cmd.insert(cmd.end(), runtimes.begin(), runtimes.end());
-  RunResult r = run(cmd, 280);
+  RunResult r = run(cmd, 140);  // twice at most within ctest's 300 s
+  if (r.status == 3) {
+    // --verify runs `true` under exactly what was just measured. runc init's Go runtime makes
+    // some calls (futex) only when its threads happen to contend, so on a loaded machine a
+    // call can be missing from both measuring runs yet needed in the verifying one. Measure
+    // once more; a real gap fails again.
+    WARN("runtime baseline verification failed once; measuring again:\n" << r.out);
+    r = run(cmd, 140);
+  }
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE_FALSE(r.timed_out);
   if (r.status == 2) {  // the script's "environment cannot measure" status

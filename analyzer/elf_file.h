@@ -1,0 +1,93 @@
+// A bounds-checked view of one ELF object (executable, shared library, static binary, object
+// file) as the analyzer needs it: architecture, dynamic-linking facts, symbols, executable code,
+// PLT slots and init arrays. Parsed from an in-memory copy with libelf; every offset and size
+// the file states is checked against the buffer before it is used, so a malformed or truncated
+// file is a tailor::Error with one line, never a crash or a read out of bounds.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tailor::analyzer {
+
+enum class Machine { kX86_64, kI386, kAarch64, kOther };
+enum class ElfKind { kExecutable, kShared, kRelocatable, kOther };  // ET_EXEC, ET_DYN, ET_REL
+
+struct ElfSymbol {
+  std::string name;
+  std::uint64_t addr = 0;  // st_value (for ET_REL: offset in its section)
+  std::uint64_t size = 0;
+  bool function = false;  // STT_FUNC or STT_GNU_IFUNC
+  bool defined = false;   // st_shndx != SHN_UNDEF
+  bool global = false;    // STB_GLOBAL or STB_WEAK
+  bool dynamic = false;   // from .dynsym (exported/imported), else .symtab
+};
+
+// An executable section (SHF_EXECINSTR) with its bytes (SHT_NOBITS sections are skipped).
+struct ElfCode {
+  std::string name;        // ".text", ".plt", ".init", ...
+  std::uint64_t addr = 0;  // sh_addr (ET_REL: 0-based per section)
+  std::vector<std::uint8_t> bytes;
+};
+
+// A PLT/GOT import: calls to `plt_addr` (the stub) reach `symbol` in another object.
+struct ElfImport {
+  std::string symbol;          // "write", "syscall", ...
+  std::uint64_t got_addr = 0;  // r_offset of the JUMP_SLOT / GLOB_DAT relocation
+  std::uint64_t plt_addr = 0;  // address of the PLT stub that jumps through got_addr; 0 if none
+};
+
+class ElfFile {
+ public:
+  // Parses `bytes` (the whole file). `name` is used in error messages. Throws tailor::Error
+  // (exit 2) with one line for anything that is not a well-formed ELF file of a supported class.
+  static ElfFile parse(std::vector<std::uint8_t> bytes, const std::string& name);
+  // Reads and parses a file. Throws tailor::Error naming the path.
+  static ElfFile load(const std::string& path);
+
+  const std::string& name() const { return name_; }
+  int bits() const { return bits_; }  // 32 or 64
+  Machine machine() const { return machine_; }
+  ElfKind kind() const { return kind_; }
+  std::uint64_t entry() const { return entry_; }
+  // PT_INTERP ("/lib64/ld-linux-x86-64.so.2"); empty for static binaries and libraries.
+  const std::string& interpreter() const { return interpreter_; }
+  const std::vector<std::string>& needed() const { return needed_; }  // DT_NEEDED, in order
+  const std::string& soname() const { return soname_; }
+  const std::string& rpath() const { return rpath_; }        // DT_RPATH, unexpanded
+  const std::string& runpath() const { return runpath_; }    // DT_RUNPATH, unexpanded
+  const std::string& build_id() const { return build_id_; }  // NT_GNU_BUILD_ID, hex; or ""
+  bool is_go() const { return is_go_; }  // has .go.buildinfo or a Go build id note
+  // Defined and undefined symbols of .symtab and .dynsym, sorted by (addr, name), deduplicated.
+  const std::vector<ElfSymbol>& symbols() const { return symbols_; }
+  const std::vector<ElfCode>& code() const { return code_; }
+  const std::vector<ElfImport>& imports() const { return imports_; }
+  // Function addresses in .init_array / .fini_array / .preinit_array (relocated values where
+  // the file holds them as R_*_RELATIVE addends).
+  const std::vector<std::uint64_t>& init_functions() const { return init_functions_; }
+
+  // The defined function symbol containing `addr`, if any. A function symbol of size 0 covers
+  // the bytes up to the next function symbol of its section.
+  const ElfSymbol* function_at(std::uint64_t addr) const;
+
+ private:
+  friend class ElfParser;  // elf_file.cpp: fills the members while it walks the file
+  std::string name_;
+  int bits_ = 0;
+  Machine machine_ = Machine::kOther;
+  ElfKind kind_ = ElfKind::kOther;
+  std::uint64_t entry_ = 0;
+  std::string interpreter_, soname_, rpath_, runpath_, build_id_;
+  bool is_go_ = false;
+  std::vector<std::string> needed_;
+  std::vector<ElfSymbol> symbols_;
+  std::vector<ElfCode> code_;
+  std::vector<ElfImport> imports_;
+  std::vector<std::uint64_t> init_functions_;
+  std::uint64_t max_function_size_ = 0;  // bounds function_at's backward walk
+};
+
+}  // namespace tailor::analyzer
