@@ -7,7 +7,7 @@
 //   2. What it accepts is consistent: symbols sorted by (addr, name); no section's bytes larger
 //      than the input; function_at returns a defined function that contains the address (or,
 //      for a size-0 symbol, starts before it).
-// Seeds: fuzz/corpus/elf/, written by fuzz/make_elf_seeds.py.
+// Seeds: written by fuzz/make_elf_seeds.py into build-fuzz/seeds/elf/ (scripts/test.sh).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -8,9 +8,10 @@ Real binaries are kilobytes; these are a few hundred bytes, so the repository ca
 Virtual addresses equal file offsets. Run from anywhere: python3 fuzz/make_elf_seeds.py
 """
 import os
+import sys
 import struct
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "elf")
+OUT = "elf-seeds"  # default output directory; scripts/test.sh passes build-fuzz/seeds/elf
 
 
 def build(is64):
@@ -159,11 +160,14 @@ def build(is64):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    # The seeds are made, not committed (tailor keeps no binaries in the repository):
+    # scripts/test.sh writes them into the build tree before fuzzing.
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
+    os.makedirs(out, exist_ok=True)
     seeds = {"x86_64.elf": build(True), "i386.elf": build(False)}
     seeds["truncated.elf"] = seeds["x86_64.elf"][:40]
     for fname, data in seeds.items():
-        with open(os.path.join(OUT, fname), "wb") as f:
+        with open(os.path.join(out, fname), "wb") as f:
             f.write(data)
         print(fname, len(data))
 

@@ -101,6 +101,8 @@ cmake -S . -B build-fuzz -G Ninja -DTAILOR_WERROR=ON -DTAILOR_FUZZ=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 cmake --build build-fuzz -j "$JOBS"
 shopt -s nullglob
+# Binary seeds are generated, not checked in: build-fuzz/seeds/<target without fuzz_>/.
+python3 fuzz/make_elf_seeds.py build-fuzz/seeds/elf > /dev/null
 targets=(build-fuzz/fuzz/fuzz_*)
 if [ ${#targets[@]} -eq 0 ]; then
   echo "no fuzz targets were built" >&2
@@ -119,6 +121,7 @@ for bin in "${targets[@]}"; do
   [ -f "$dict" ] && args+=(-dict="$dict")
   corpora=("$work")
   [ -d "$seeds" ] && corpora+=("$seeds")
+  [ -d "build-fuzz/seeds/${name#fuzz_}" ] && corpora+=("build-fuzz/seeds/${name#fuzz_}")
   echo "--- $name for ${FUZZ_SECONDS}s"
   # fuzz/lsan.supp: leaks inside libseccomp itself (see the file), not in tailor.
   if ! LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:${LSAN_OPTIONS:-}" \
