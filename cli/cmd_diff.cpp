@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "tailor/capabilities.h"
@@ -22,32 +21,6 @@ namespace tailor::cli {
 namespace {
 
 constexpr int kExitDrift = 1;
-
-struct Input {
-  bool is_tailor = false;
-  Profile profile;
-  SeccompPolicy policy;
-};
-
-// A document with a top-level "tailor" key is a tailor profile; anything else must be a
-// Docker/OCI seccomp profile. Every failure is one line that names the file.
-Input load_input(const std::string& path) {
-  const std::string text = read_file(path);  // its error names the path already
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded())
-    throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
-  Input in;
-  in.is_tailor = j.is_object() && j.contains("tailor");
-  try {
-    if (in.is_tailor)
-      in.profile = profile_from_json(text);
-    else
-      in.policy = seccomp_policy_from_json(text);
-  } catch (const Error& e) {
-    throw Error(path + ": " + e.what(), e.code());
-  }
-  return in;
-}
 
 struct DiffArgs {
   std::string old_path, new_path, output = "-";
@@ -76,10 +49,10 @@ int run_diff(const DiffArgs& a) {
   so.arg_filters = !a.no_arg_filters;
 
   auto side = [&](const std::string& path) {
-    const Input in = load_input(path);
+    const ProfileOrPolicy in = load_profile_or_policy(path);
     try {
-      return in.is_tailor ? surface_from_profile(in.profile, so)
-                          : surface_from_seccomp(in.policy, caps);
+      return in.profile ? surface_from_profile(*in.profile, so)
+                        : surface_from_seccomp(*in.policy, caps);
     } catch (const Error& e) {
       throw Error(path + ": " + e.what(), e.code());
     }
@@ -106,10 +79,10 @@ int run_merge(const std::vector<std::string>& inputs, const std::string& output)
   Profile merged;
   // Loaded in argument order, all before anything is written: a bad input leaves no output.
   for (const auto& path : inputs) {
-    const Input in = load_input(path);
-    if (!in.is_tailor)
+    const ProfileOrPolicy in = load_profile_or_policy(path);
+    if (!in.profile)
       throw Error(path + ": is a seccomp profile; merge takes tailor profiles (tailor record)");
-    merge_into(merged, in.profile);
+    merge_into(merged, *in.profile);
   }
   write_file_atomic(output, to_json(merged));
   return 0;

@@ -4,8 +4,6 @@
 // `generate` would write), runs CMD under it (tracer/run.cpp), then prints what was denied and
 // writes the report. The exit status is CMD's, so `tailor run` can stand in for the command in
 // scripts; --fail-on-violation turns "anything denied" into exit 3 for CI.
-#include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "tailor/emitters.h"
@@ -63,36 +61,22 @@ struct RunArgs {
 // The policy and default capabilities a profile file stands for. One line naming the file on
 // any failure.
 std::pair<SeccompPolicy, std::set<std::string>> load_policy(const std::string& path) {
-  const std::string text = read_file(path);  // its error names the path already
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded())
-    throw Error(path + ": not JSON (expected a Docker/OCI seccomp profile or a tailor profile)");
-  try {
-    if (j.is_object() && j.contains("tailor")) {
-      const Profile p = profile_from_json(text);
-      SeccompOptions so;
-      // tailor execs CMD itself right after loading the filter: no runtime's own calls to
-      // allow, and no-new-privileges is always set.
-      so.runtime = Runtime::kNone;
-      so.no_new_privileges = true;
-      std::set<std::string> caps;
-      for (const auto& [cap, use] : p.capabilities) caps.insert(cap);
-      return {seccomp_policy_for(p, so), caps};
-    }
-    return {seccomp_policy_from_json(text), {}};
-  } catch (const Error& e) {
-    throw Error(path + ": " + e.what(), e.code());
-  }
+  ProfileOrPolicy in = load_profile_or_policy(path);
+  if (in.policy) return {std::move(*in.policy), {}};
+  SeccompOptions so;
+  // tailor execs CMD itself right after loading the filter: no runtime's own calls to allow,
+  // and no-new-privileges is always set.
+  so.runtime = Runtime::kNone;
+  so.no_new_privileges = true;
+  std::set<std::string> caps;
+  for (const auto& [cap, use] : in.profile->capabilities) caps.insert(cap);
+  return {seccomp_policy_for(*in.profile, so), caps};
 }
 
 int run_command(const RunArgs& a) {
   if (a.argv.empty())
     throw Error("run: no command given (usage: tailor run --seccomp P.json -- CMD [ARGS...])");
-  if (!a.report.empty() && a.report != "-") {
-    const auto dir = std::filesystem::path(a.report).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-      throw Error("cannot write " + a.report + ": directory " + dir.string() + " does not exist");
-  }
+  check_output_dir(a.report);
   auto [policy, caps] = load_policy(a.profile);
   if (a.caps_opt->count() > 0) {
     std::vector<std::string> names;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace tailor::cli {
 
@@ -13,6 +14,10 @@ struct Command {
   CLI::App* app = nullptr;
   std::function<int()> run;
 };
+
+// Fails (tailor::Error, one line) before any work if `out`'s directory does not exist: a long
+// run whose result cannot be written is the worst kind of failure. "-" and "" pass.
+void check_output_dir(const std::string& out);  // main.cpp
 
 Command add_diff_command(CLI::App& app);   // cmd_diff.cpp
 Command add_merge_command(CLI::App& app);  // cmd_diff.cpp

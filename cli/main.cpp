@@ -15,6 +15,15 @@
 #include "tailor/profile_json.h"
 #include "tailor/record.h"
 
+namespace tailor::cli {
+void check_output_dir(const std::string& out) {
+  if (out.empty() || out == "-") return;
+  auto dir = std::filesystem::path(out).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir))
+    throw tailor::Error("cannot write " + out + ": directory " + dir.string() + " does not exist");
+}
+}  // namespace tailor::cli
+
 namespace {
 
 constexpr const char* kRecordHelp =
@@ -115,12 +124,7 @@ std::string default_name(const tailor::Profile& p) {
   return out;
 }
 
-void check_output_dir(const std::string& out) {
-  if (out.empty() || out == "-") return;
-  auto dir = std::filesystem::path(out).parent_path();
-  if (!dir.empty() && !std::filesystem::is_directory(dir))
-    throw tailor::Error("cannot write " + out + ": directory " + dir.string() + " does not exist");
-}
+using tailor::cli::check_output_dir;
 
 void check_outputs(const GenerateArgs& g) {
   for (const auto* f : {&g.seccomp, &g.oci, &g.spo, &g.apparmor}) check_output_dir(*f);

@@ -402,6 +402,23 @@ void write_file_atomic(const std::string& path, std::string_view data) {
   }
 }
 
+ProfileOrPolicy load_profile_or_policy(const std::string& path) {
+  const std::string text = read_file(path);  // its error names the path already
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded())
+    throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
+  ProfileOrPolicy out;
+  try {
+    if (j.is_object() && j.contains("tailor"))
+      out.profile = profile_from_json(text);
+    else
+      out.policy = seccomp_policy_from_json(text);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what(), e.code());
+  }
+  return out;
+}
+
 Profile load_profile(const std::string& path) {
   try {
     return profile_from_json(read_file(path));

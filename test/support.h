@@ -146,6 +146,11 @@ inline Recorded record(const std::vector<std::string>& argv, const std::string& 
   return r;
 }
 
+// Whether `prog` is on PATH (tests that need an optional tool skip without it).
+inline bool have(const std::string& prog) {
+  return std::system(("command -v " + prog + " >/dev/null 2>&1").c_str()) == 0;
+}
+
 inline bool has_syscall(const Profile& p, const std::string& arch, const std::string& name) {
   auto a = p.syscalls.find(arch);
   return a != p.syscalls.end() && a->second.count(name) > 0;

@@ -31,10 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-bool have(const std::string& tool) {
-  return run({"sh", "-c", "command -v " + tool}, 10).status == 0;
-}
-
 // Runs `body` in bash after sourcing scripts/containers.sh; args become $1, $2, ...
 RunResult ct(const std::string& body, const std::vector<std::string>& args, double timeout = 120) {
   std::vector<std::string> cmd = {

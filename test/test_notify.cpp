@@ -9,16 +9,11 @@
 #include "support.h"
 
 using tailor::test::has_syscall;
+using tailor::test::have;
 using tailor::test::run;
 using tailor::test::sample;
 using tailor::test::tailor_bin;
 using tailor::test::TempDir;
-
-namespace {
-bool have(const std::string& prog) {
-  return std::system(("command -v " + prog + " >/dev/null 2>&1").c_str()) == 0;
-}
-}  // namespace
 
 TEST_CASE("notify: records a workload that is itself traced by strace", "[notify]") {
   if (::geteuid() != 0 || !have("strace")) {

@@ -22,10 +22,6 @@ namespace {
 
 constexpr Runtime kAll[] = {Runtime::kDocker, Runtime::kPodman, Runtime::kRunc, Runtime::kCrun};
 
-bool have(const std::string& tool) {
-  return run({"sh", "-c", "command -v " + tool}, 10).status == 0;
-}
-
 }  // namespace
 
 TEST_CASE("runtime names round-trip and kNone adds nothing", "[runtimes]") {

@@ -35,6 +35,7 @@
 #include <unordered_set>
 
 #include "launch.h"
+#include "proc.h"
 
 // Linux 6.6 (absent from Debian 12's headers): wake the supervisor synchronously, on the CPU the
 // notifying task just left. Unpinned on this machine a round trip fell from ~50 us to ~6 us.
@@ -243,7 +244,7 @@ class Watchdog {
     std::unordered_set<pid_t> doomed;
     for (const auto& t : tasks) {
       if (start_time(t.pid) != t.start) continue;
-      for (pid_t p : {t.pid, tgid_of(t.pid)})
+      for (pid_t p : {t.pid, read_tgid(t.pid)})
         if (p > 0 && doomed.insert(p).second) ::kill(p, SIGSTOP);
     }
     for (int round = 0; round < 1000; ++round) {
@@ -257,13 +258,6 @@ class Watchdog {
     }
     for (pid_t p : doomed) ::kill(p, SIGKILL);
     ::_exit(0);
-  }
-
-  static pid_t tgid_of(pid_t tid) {
-    char buf[2048];
-    if (!read_proc(tid, "status", buf, sizeof buf)) return 0;
-    const char* t = std::strstr(buf, "\nTgid:");
-    return t ? static_cast<pid_t>(std::strtol(t + 6, nullptr, 10)) : 0;
   }
 
   // (pid, parent pid) of every process on the system, from /proc/PID/stat.

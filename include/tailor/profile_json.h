@@ -2,10 +2,12 @@
 // profile written twice from the same data is byte-identical.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tailor/profile.h"
+#include "tailor/seccomp.h"
 
 namespace tailor {
 
@@ -21,5 +23,14 @@ std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, std::string_view data);
 
 Profile load_profile(const std::string& path);
+
+// A file `tailor run` and `tailor diff` accept: a tailor profile (a JSON object with a "tailor"
+// key) or, otherwise, a Docker/OCI seccomp profile. Exactly one member is set. Throws
+// tailor::Error with one line naming the path.
+struct ProfileOrPolicy {
+  std::optional<Profile> profile;
+  std::optional<SeccompPolicy> policy;
+};
+ProfileOrPolicy load_profile_or_policy(const std::string& path);
 
 }  // namespace tailor
