@@ -1,0 +1,2 @@
+// libtailorresb.so: the transitive dependency of libtailorresa.so (see liba.c).
+int tailorresb_value(void) { return 7; }
