@@ -202,6 +202,12 @@ std::string compile(const std::string& dir, const std::string& name, const std::
   return r.status == 0 ? out : std::string();
 }
 
+// ldconfig lives in /sbin, which a non-root PATH on Debian may not include.
+std::string ldconfig() {
+  if (tailor::test::have("ldconfig")) return "ldconfig";
+  return exists("/sbin/ldconfig") ? "/sbin/ldconfig" : "";
+}
+
 std::string readelf_dynamic(const std::string& path) {
   return run({"readelf", "-d", path}, 60).out;
 }
@@ -255,12 +261,12 @@ TEST_CASE("resolve: paths resolve inside the root like a chroot", "[resolve]") {
 }
 
 TEST_CASE("resolve: ld.so.cache parser agrees with ldconfig -p", "[resolve]") {
-  if (!exists("/etc/ld.so.cache") || !tailor::test::have("ldconfig")) {
+  if (!exists("/etc/ld.so.cache") || ldconfig().empty()) {
     WARN("no /etc/ld.so.cache or ldconfig: skipped");
     return;
   }
   const auto cache = parse_ld_cache(read_bytes("/etc/ld.so.cache"));
-  const auto r = run({"ldconfig", "-p"}, 60);
+  const auto r = run({ldconfig(), "-p"}, 60);
   REQUIRE(r.status == 0);
   const auto lines = lines_of(r.out);
   REQUIRE_FALSE(lines.empty());
@@ -586,7 +592,7 @@ struct TestRoot {
 
   TestRoot() : root(canon(tmp.path()) + "/root") {
     const Closure host = resolve_closure("/bin/ls", {});
-    if (host.objects.size() < 3 || !tailor::test::have("ldconfig")) return;
+    if (host.objects.size() < 3 || ldconfig().empty()) return;
     for (const char* d :
          {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/bin", "/opt/libs", "/etc"})
       fs::create_directories(root + d);
@@ -611,7 +617,7 @@ struct TestRoot {
       }
     }
     std::ofstream(root + "/etc/ld.so.conf") << "/opt/libs\n";
-    ok = run({"ldconfig", "-r", root}, 60).status == 0 && exists(root + "/etc/ld.so.cache") &&
+    ok = run({ldconfig(), "-r", root}, 60).status == 0 && exists(root + "/etc/ld.so.cache") &&
          !cache_only.empty();
   }
 };
