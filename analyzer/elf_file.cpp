@@ -29,17 +29,17 @@ namespace {
 
 // Relocation types the reader interprets (from <elf.h>, named here for the three machines).
 struct RelocTypes {
-  std::uint32_t jump_slot = 0, glob_dat = 0, relative = 0;
+  std::uint32_t jump_slot = 0, glob_dat = 0, relative = 0, absolute = 0;
 };
 
 RelocTypes reloc_types(Machine m) {
   switch (m) {
     case Machine::kX86_64:
-      return {R_X86_64_JUMP_SLOT, R_X86_64_GLOB_DAT, R_X86_64_RELATIVE};
+      return {R_X86_64_JUMP_SLOT, R_X86_64_GLOB_DAT, R_X86_64_RELATIVE, R_X86_64_64};
     case Machine::kI386:
-      return {R_386_JMP_SLOT, R_386_GLOB_DAT, R_386_RELATIVE};
+      return {R_386_JMP_SLOT, R_386_GLOB_DAT, R_386_RELATIVE, R_386_32};
     case Machine::kAarch64:
-      return {R_AARCH64_JUMP_SLOT, R_AARCH64_GLOB_DAT, R_AARCH64_RELATIVE};
+      return {R_AARCH64_JUMP_SLOT, R_AARCH64_GLOB_DAT, R_AARCH64_RELATIVE, R_AARCH64_ABS64};
     case Machine::kOther:
       break;
   }
@@ -220,6 +220,8 @@ class ElfParser {
     finish_symbols(out);
     read_relocations(out);
     read_init_arrays(out);
+    read_unwind_starts(out);
+    read_data(out);
   }
 
  private:
@@ -344,6 +346,7 @@ class ElfParser {
           break;
         case DT_PLTGOT:
           pltgot_ = dyn.d_un.d_ptr;
+          out.got_base_ = dyn.d_un.d_ptr;
           break;
         default:
           break;
@@ -408,6 +411,8 @@ class ElfParser {
     ElfCode c;
     c.name = s.name;
     c.addr = s.shdr.sh_addr;
+    code_lo_ = std::min<std::uint64_t>(code_lo_, s.shdr.sh_addr);
+    code_hi_ = std::max<std::uint64_t>(code_hi_, s.shdr.sh_addr + s.shdr.sh_size);
     if (d && d->d_buf && d->d_size) {
       const auto* p = static_cast<const std::uint8_t*>(d->d_buf);
       c.bytes.assign(p, p + d->d_size);
@@ -552,6 +557,18 @@ class ElfParser {
         const Reloc& r = relocs[i];
         if (r.type == rt.relative && r.rela)
           relative_[r.offset] = static_cast<std::uint64_t>(r.addend);
+        if ((r.type == rt.absolute || r.type == rt.glob_dat) && symtab && r.sym != 0) {
+          // A function's address stored in data or the GOT: a pointer the code may call.
+          const auto sym = symbol(*symtab, r.sym);
+          const int type = sym ? GELF_ST_TYPE(sym->st_info) : STT_NOTYPE;
+          if (sym && sym->st_shndx != SHN_UNDEF && type == STT_FUNC)
+            pointers_.push_back(sym->st_value + static_cast<std::uint64_t>(r.addend));
+          if (sym && sym->st_shndx == SHN_UNDEF && r.type == rt.absolute &&
+              (type == STT_FUNC || type == STT_NOTYPE)) {
+            std::string name = str_at(elf_, symtab->shdr.sh_link, sym->st_name);
+            if (!name.empty()) out.data_imports_.push_back(std::move(name));
+          }
+        }
         if (!dynsym || (r.type != rt.jump_slot && r.type != rt.glob_dat)) continue;
         const auto sym = symbol(*symtab, r.sym);
         if (!sym) continue;
@@ -573,6 +590,9 @@ class ElfParser {
         out.imports_.push_back(std::move(imp));
       }
     }
+    std::sort(out.data_imports_.begin(), out.data_imports_.end());
+    out.data_imports_.erase(std::unique(out.data_imports_.begin(), out.data_imports_.end()),
+                            out.data_imports_.end());
     std::sort(out.imports_.begin(), out.imports_.end(), [](const ElfImport& a, const ElfImport& b) {
       return std::tie(a.got_addr, a.symbol, a.plt_addr) <
              std::tie(b.got_addr, b.symbol, b.plt_addr);
@@ -600,8 +620,133 @@ class ElfParser {
     f.erase(std::unique(f.begin(), f.end()), f.end());
   }
 
+  // .eh_frame_hdr (version 1): eh_frame_ptr and fde_count in their stated encodings, then a
+  // table of (initial location, FDE address) pairs. GNU ld always writes the table as
+  // DW_EH_PE_datarel|DW_EH_PE_sdata4 (relative to the header's start); another encoding is
+  // left alone: the function list then comes from symbols only.
+  void read_unwind_starts(ElfFile& out) {
+    const Section* hdr = section(".eh_frame_hdr");
+    if (!hdr || hdr->shdr.sh_type == SHT_NOBITS || hdr->shdr.sh_size < 4) return;
+    const std::uint64_t base = hdr->shdr.sh_offset, size = hdr->shdr.sh_size;
+    const std::uint8_t* p = raw_.at(base, 4);
+    if (!p || p[0] != 1) return;
+    const std::uint8_t ptr_enc = p[1], count_enc = p[2], table_enc = p[3];
+    std::uint64_t off = 4;
+    // Only the value forms GNU ld uses for these two fields are decoded.
+    const auto skip = [&](std::uint8_t enc) -> bool {
+      switch (enc & 0x0f) {
+        case 0x03:  // udata4
+        case 0x0b:  // sdata4
+          off += 4;
+          return true;
+        case 0x04:  // udata8
+        case 0x0c:  // sdata8
+          off += 8;
+          return true;
+        case 0x00:  // absptr
+          off += static_cast<std::uint64_t>(bits_ / 8);
+          return true;
+        default:
+          return enc == 0xff;  // DW_EH_PE_omit
+      }
+    };
+    if (!skip(ptr_enc)) return;
+    if ((count_enc & 0x0f) != 0x03 || off + 4 > size) return;
+    const auto count = raw_.uint(base + off, 4);
+    off += 4;
+    if (!count || table_enc != 0x3b) return;
+    const std::uint64_t fit = (size - off) / 8;
+    const std::uint64_t n = std::min<std::uint64_t>(*count, fit);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const auto loc = raw_.uint(base + off + 8 * i, 4);
+      if (!loc) break;
+      const auto rel = static_cast<std::int64_t>(static_cast<std::int32_t>(*loc));
+      std::uint64_t a = hdr->shdr.sh_addr + static_cast<std::uint64_t>(rel);
+      if (bits_ == 32) a &= 0xffffffffu;
+      out.unwind_starts_.push_back(a);
+    }
+    auto& v = out.unwind_starts_;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+
+  // The file word at virtual address `addr` (the implicit addend of a REL/RELR relocation).
+  std::optional<std::uint64_t> word_at(std::uint64_t addr) const {
+    for (const auto& s : sections_) {
+      const auto& h = s.shdr;
+      if (h.sh_type == SHT_NOBITS || !(h.sh_flags & SHF_ALLOC)) continue;
+      if (addr >= h.sh_addr && addr - h.sh_addr < h.sh_size)
+        return raw_.uint(h.sh_offset + (addr - h.sh_addr), bits_ / 8);
+    }
+    return std::nullopt;
+  }
+
+  // DT_RELR (".relr.dyn", SHT_RELR = 19): packed relative relocations. An even entry is an
+  // address to relocate; an odd entry is a bitmap of the next 63 (31) words after the last
+  // address, bit i+1 set meaning "relocate word i". The addends are the words in the file.
+  void read_relr() {
+    const int ptr = bits_ / 8;
+    for (const auto& s : sections_) {
+      if (s.shdr.sh_type != 19 || !raw_.has(s.shdr.sh_offset, s.shdr.sh_size)) continue;
+      std::uint64_t where = 0;
+      std::vector<std::uint64_t> addrs;
+      for (std::uint64_t off = 0; off + ptr <= s.shdr.sh_size; off += ptr) {
+        const auto e = raw_.uint(s.shdr.sh_offset + off, ptr);
+        if (!e) break;
+        if ((*e & 1) == 0) {
+          addrs.push_back(*e);
+          where = *e + ptr;
+        } else {
+          for (int i = 0; i < bits_ - 1; ++i)
+            if ((*e >> (i + 1)) & 1) addrs.push_back(where + static_cast<std::uint64_t>(i) * ptr);
+          where += static_cast<std::uint64_t>(bits_ - 1) * ptr;
+        }
+        if (addrs.size() > (std::uint64_t{1} << 24)) break;  // a hostile bitmap stream
+      }
+      for (std::uint64_t a : addrs)
+        if (auto v = word_at(a); v && *v >= code_lo_ && *v < code_hi_) pointers_.push_back(*v);
+    }
+  }
+
+  // Read-only data (for string constants) and the code addresses the data holds.
+  void read_data(ElfFile& out) {
+    for (const auto& [at, value] : relative_) pointers_.push_back(value);
+    read_relr();
+    // Where the file holds link-time addresses in place (position-dependent executables, and
+    // REL-style objects whose RELATIVE addends sit in the data), scan the data words too.
+    const bool words_hold_addresses = kind_ == ElfKind::kExecutable || bits_ == 32;
+    const int ptr = bits_ / 8;
+    for (const auto& s : sections_) {
+      const auto& h = s.shdr;
+      if (!(h.sh_flags & SHF_ALLOC) || (h.sh_flags & SHF_EXECINSTR)) continue;
+      if (h.sh_type == SHT_NOBITS || h.sh_type == SHT_NOTE) continue;
+      if (s.name.rfind(".eh_frame", 0) == 0 || s.name == ".gcc_except_table") continue;
+      if (h.sh_type == SHT_PROGBITS && !(h.sh_flags & SHF_WRITE)) {
+        if (const std::uint8_t* p = raw_.at(h.sh_offset, h.sh_size))
+          out.rodata_.push_back({h.sh_addr, std::vector<std::uint8_t>(p, p + h.sh_size)});
+      }
+      if (!words_hold_addresses || h.sh_addr % ptr != 0) continue;
+      const std::uint8_t* p = raw_.at(h.sh_offset, h.sh_size);
+      if (!p) continue;
+      for (std::uint64_t o = 0; o + ptr <= h.sh_size; o += ptr) {
+        std::uint64_t v = 0;
+        for (int k = ptr - 1; k >= 0; --k) v = (v << 8) | p[o + k];
+        if (v >= code_lo_ && v < code_hi_) pointers_.push_back(v);
+      }
+    }
+    for (std::uint64_t v : pointers_)
+      if (out.in_code(v)) out.code_pointers_.push_back(v);
+    auto& v = out.code_pointers_;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    std::sort(out.rodata_.begin(), out.rodata_.end(),
+              [](const auto& a, const auto& b) { return a.addr < b.addr; });
+  }
+
   const std::vector<std::uint8_t>& bytes_;
   Bytes raw_;
+  std::vector<std::uint64_t> pointers_;  // candidate code pointers, checked in read_data
+  std::uint64_t code_lo_ = ~std::uint64_t{0}, code_hi_ = 0;  // span of executable sections
   std::string name_;
   Elf* elf_ = nullptr;
   int bits_ = 0;
@@ -643,6 +788,100 @@ ElfFile ElfFile::load(const std::string& path) {
   }
   if (in.bad()) throw Error("cannot read " + path);
   return parse(std::move(bytes), path);
+}
+
+bool ElfFile::in_code(std::uint64_t addr) const {
+  for (const auto& c : code_)
+    if (addr >= c.addr && addr - c.addr < c.bytes.size()) return true;
+  return false;
+}
+
+std::optional<std::string> ElfFile::string_at(std::uint64_t addr) const {
+  auto it = std::upper_bound(rodata_.begin(), rodata_.end(), addr,
+                             [](std::uint64_t a, const ReadOnly& r) { return a < r.addr; });
+  if (it == rodata_.begin()) return std::nullopt;
+  const ReadOnly& r = *--it;
+  if (addr - r.addr >= r.bytes.size()) return std::nullopt;
+  const auto* b = r.bytes.data() + (addr - r.addr);
+  const std::size_t room = r.bytes.size() - (addr - r.addr);
+  const auto* end = static_cast<const std::uint8_t*>(std::memchr(b, 0, room));
+  if (!end) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(b), static_cast<std::size_t>(end - b));
+}
+
+namespace {
+std::uint64_t le(const std::vector<std::uint8_t>& b, std::size_t off, int size) {
+  std::uint64_t v = 0;
+  for (int i = size - 1; i >= 0; --i) v = (v << 8) | b[off + static_cast<std::size_t>(i)];
+  return v;
+}
+}  // namespace
+
+ElfIdentity identify_elf(
+    const std::function<std::vector<std::uint8_t>(std::uint64_t, std::size_t)>& read,
+    const std::string& name) {
+  const auto h = read(0, 64);
+  if (h.size() < EI_NIDENT || std::memcmp(h.data(), ELFMAG, SELFMAG) != 0)
+    throw Error(name + ": not an ELF file");
+  const bool is64 = h[EI_CLASS] == ELFCLASS64;
+  if ((!is64 && h[EI_CLASS] != ELFCLASS32) || h[EI_DATA] != ELFDATA2LSB ||
+      h.size() < (is64 ? 64u : 52u))
+    throw Error(name + ": unsupported or truncated ELF header");
+  ElfIdentity id;
+  id.bits = is64 ? 64 : 32;
+  switch (le(h, 18, 2)) {
+    case EM_X86_64:
+      id.machine = Machine::kX86_64;
+      break;
+    case EM_386:
+      id.machine = Machine::kI386;
+      break;
+    case EM_AARCH64:
+      id.machine = Machine::kAarch64;
+      break;
+    default:
+      break;
+  }
+  const std::uint64_t phoff = is64 ? le(h, 32, 8) : le(h, 28, 4);
+  const std::uint64_t phentsize = le(h, is64 ? 54 : 42, 2), phnum = le(h, is64 ? 56 : 44, 2);
+  if (phentsize != (is64 ? 56u : 32u) || phnum == 0) return id;
+  const auto ph = read(phoff, static_cast<std::size_t>(phentsize * phnum));
+  for (std::uint64_t i = 0; i < phnum && (i + 1) * phentsize <= ph.size(); ++i) {
+    const std::size_t e = static_cast<std::size_t>(i * phentsize);
+    if (le(ph, e, 4) != PT_NOTE) continue;
+    const std::uint64_t off = is64 ? le(ph, e + 8, 8) : le(ph, e + 4, 4);
+    const std::uint64_t size = std::min<std::uint64_t>(is64 ? le(ph, e + 32, 8) : le(ph, e + 16, 4),
+                                                       std::uint64_t{1} << 16);
+    const std::uint64_t align = (is64 ? le(ph, e + 48, 8) : le(ph, e + 28, 4)) == 8 ? 8 : 4;
+    const auto n = read(off, static_cast<std::size_t>(size));
+    const auto pad = [align](std::uint64_t x) { return (x + align - 1) / align * align; };
+    for (std::uint64_t o = 0; o + 12 <= n.size();) {
+      const std::uint64_t namesz = le(n, o, 4), descsz = le(n, o + 4, 4), type = le(n, o + 8, 4);
+      const std::uint64_t name_at = o + 12, desc_at = name_at + pad(namesz);
+      if (namesz > n.size() || descsz > n.size() || desc_at + descsz > n.size()) break;
+      if (type == NT_GNU_BUILD_ID && namesz == 4 && std::memcmp(&n[name_at], "GNU", 4) == 0) {
+        id.build_id = hex(&n[desc_at], descsz);
+        return id;
+      }
+      o = desc_at + pad(descsz);
+    }
+  }
+  return id;
+}
+
+ElfIdentity identify_elf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open " + path + ": " + std::strerror(errno));
+  return identify_elf(
+      [&in](std::uint64_t off, std::size_t len) {
+        std::vector<std::uint8_t> b(len);
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(off));
+        in.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(len));
+        b.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+        return b;
+      },
+      path);
 }
 
 const ElfSymbol* ElfFile::function_at(std::uint64_t addr) const {

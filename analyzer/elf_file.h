@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,20 @@ struct ElfImport {
   std::uint64_t plt_addr = 0;  // address of the PLT stub that jumps through got_addr; 0 if none
 };
 
+// What identifies an object for the analyzer's cache, read from the ELF and program headers and
+// the PT_NOTE segments only (a few hundred bytes, not the whole file).
+struct ElfIdentity {
+  Machine machine = Machine::kOther;
+  int bits = 0;
+  std::string build_id;  // hex, "" if the file has none
+};
+// `read(offset, length)` returns up to `length` bytes of the file at `offset` (fewer at its
+// end). Throws tailor::Error (naming `name`) if the header is not a supported ELF header.
+ElfIdentity identify_elf(
+    const std::function<std::vector<std::uint8_t>(std::uint64_t, std::size_t)>& read,
+    const std::string& name);
+ElfIdentity identify_elf_file(const std::string& path);
+
 class ElfFile {
  public:
   // Parses `bytes` (the whole file). `name` is used in error messages. Throws tailor::Error
@@ -69,6 +84,25 @@ class ElfFile {
   // the file holds them as R_*_RELATIVE addends).
   const std::vector<std::uint64_t>& init_functions() const { return init_functions_; }
 
+  // Function start addresses from .eh_frame_hdr's search table: gcc and clang give every
+  // function an FDE, so this lists the functions of a stripped binary too. Sorted, unique.
+  const std::vector<std::uint64_t>& unwind_starts() const { return unwind_starts_; }
+  // Addresses inside executable code that the file stores as data: R_*_RELATIVE addends,
+  // absolute and GLOB_DAT relocations against defined functions, and (for position-dependent
+  // and REL-style objects, whose data holds link-time addresses) aligned pointer-sized words
+  // of the data sections. These are the function pointers of tables, vtables and callbacks.
+  // Sorted, unique.
+  const std::vector<std::uint64_t>& code_pointers() const { return code_pointers_; }
+  // Imported functions whose address the data holds (absolute relocations against undefined
+  // symbols: a table of libc functions, as SQLite's aSyscall[]). Sorted, unique.
+  const std::vector<std::string>& data_imports() const { return data_imports_; }
+  // The NUL-terminated string at `addr` in a read-only data section, if there is one there.
+  std::optional<std::string> string_at(std::uint64_t addr) const;
+  // DT_PLTGOT (the GOT's base, which i386 PIC code keeps in %ebx); 0 if none.
+  std::uint64_t got_base() const { return got_base_; }
+  // True if `addr` lies in an executable section.
+  bool in_code(std::uint64_t addr) const;
+
   // The defined function symbol containing `addr`, if any. A function symbol of size 0 covers
   // the bytes up to the next function symbol of its section.
   const ElfSymbol* function_at(std::uint64_t addr) const;
@@ -87,6 +121,15 @@ class ElfFile {
   std::vector<ElfCode> code_;
   std::vector<ElfImport> imports_;
   std::vector<std::uint64_t> init_functions_;
+  std::vector<std::uint64_t> unwind_starts_;
+  std::uint64_t got_base_ = 0;
+  std::vector<std::uint64_t> code_pointers_;
+  std::vector<std::string> data_imports_;
+  struct ReadOnly {
+    std::uint64_t addr = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::vector<ReadOnly> rodata_;
   std::uint64_t max_function_size_ = 0;  // bounds function_at's backward walk
 };
 

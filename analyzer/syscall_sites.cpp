@@ -14,8 +14,10 @@
 #include <capstone/capstone.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "tailor/error.h"
@@ -62,12 +64,14 @@ class InsnBuffer {
 // What the analysis keeps of an instruction.
 struct Insn {
   std::uint64_t addr = 0;
-  unsigned id = 0;
+  std::uint16_t id = 0;
+  std::uint8_t size = 0;
   std::uint8_t nops = 0;
   struct Op {
-    x86_op_type type = X86_OP_INVALID;
-    unsigned reg = 0;
-    std::int64_t imm = 0;
+    std::uint8_t type = X86_OP_INVALID;
+    std::uint16_t reg = 0;  // REG: the register; MEM: the base register
+    std::uint16_t seg = 0;  // MEM: the segment register
+    std::int64_t val = 0;   // IMM: the value; MEM: the displacement
   } ops[2];
   bool ends_flow = false;  // ret, jmp, call: the straight line before it is another path
 };
@@ -124,179 +128,614 @@ unsigned family(unsigned r) {
     case X86_REG_R10D:
     case X86_REG_R10:
       return X86_REG_R10;
+    case X86_REG_R11B:
+    case X86_REG_R11W:
+    case X86_REG_R11D:
+    case X86_REG_R11:
+      return X86_REG_R11;
     default:
       return r;
   }
 }
 
-// System V x86_64 integer argument registers, in order.
-constexpr unsigned kArgRegs[] = {X86_REG_RDI, X86_REG_RSI, X86_REG_RDX,
-                                 X86_REG_RCX, X86_REG_R8,  X86_REG_R9};
-int arg_index(unsigned fam) {
-  for (int i = 0; i < 6; ++i)
-    if (kArgRegs[i] == fam) return i;
-  return -1;
-}
-unsigned arg_register(int index) {
-  return index >= 0 && index < 6 ? kArgRegs[index] : unsigned{X86_REG_INVALID};
+// Integer argument registers, in order: System V for C on x86_64; Go's internal register ABI
+// (Go >= 1.17) for Go binaries. i386 passes arguments on the stack: no wrappers there.
+struct Abi {
+  std::vector<unsigned> args;
+  std::vector<unsigned> callee_saved;  // registers a call leaves as they were
+  int arg_index(unsigned fam) const {
+    for (std::size_t i = 0; i < args.size(); ++i)
+      if (args[i] == fam) return static_cast<int>(i);
+    return -1;
+  }
+  unsigned arg_register(int index) const {
+    return index >= 0 && static_cast<std::size_t>(index) < args.size()
+               ? args[static_cast<std::size_t>(index)]
+               : unsigned{X86_REG_INVALID};
+  }
+};
+const Abi kSysV{{X86_REG_RDI, X86_REG_RSI, X86_REG_RDX, X86_REG_RCX, X86_REG_R8, X86_REG_R9},
+                {X86_REG_RBX, X86_REG_RBP, X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15}};
+// Go's register ABI keeps nothing across a call.
+const Abi kGo{{X86_REG_RAX, X86_REG_RBX, X86_REG_RCX, X86_REG_RDI, X86_REG_RSI, X86_REG_R8,
+               X86_REG_R9, X86_REG_R10, X86_REG_R11},
+              {}};
+// i386: C passes arguments on the stack, but glibc's internal helpers take them in registers
+// (regparm(3): eax, edx, ecx), as does the `int $0x80; ret` entry that %gs:0x10 points to
+// before the vDSO is known.
+const Abi kI386{{X86_REG_RAX, X86_REG_RDX, X86_REG_RCX},
+                {X86_REG_RBX, X86_REG_RSI, X86_REG_RDI, X86_REG_RBP}};
+
+bool is_branch(unsigned id) {
+  switch (id) {
+    case X86_INS_CALL:
+    case X86_INS_JMP:
+    case X86_INS_JAE:
+    case X86_INS_JA:
+    case X86_INS_JBE:
+    case X86_INS_JB:
+    case X86_INS_JCXZ:
+    case X86_INS_JECXZ:
+    case X86_INS_JE:
+    case X86_INS_JGE:
+    case X86_INS_JG:
+    case X86_INS_JLE:
+    case X86_INS_JL:
+    case X86_INS_JNE:
+    case X86_INS_JNO:
+    case X86_INS_JNP:
+    case X86_INS_JNS:
+    case X86_INS_JO:
+    case X86_INS_JP:
+    case X86_INS_JRCXZ:
+    case X86_INS_JS:
+      return true;
+    default:
+      return false;
+  }
 }
 
-// The outcome of following a register backwards.
+// The outcome of following a register backwards along every path inside its function.
 struct Origin {
-  std::optional<std::uint32_t> value;  // a constant
-  int arg = -1;                        // an argument of the function, at its entry
+  std::vector<std::uint64_t> values;  // constants (or rip-relative addresses) it can hold
+  bool unknown = false;               // some path gives a value not seen statically
+  int arg = -1;                       // some path reaches the function's entry: this argument
 };
 
-constexpr int kMaxBack = 64;  // instructions looked at before a site
+// Backward data flow of one register inside one function. From a site the search walks to
+// each predecessor of an instruction: the one before it (unless that one is an unconditional
+// jump or a return) and every branch in the function that targets it. Along each path the
+// first instruction that writes the register decides: `mov reg, imm`, `xor reg, reg` and
+// `lea reg, [rip+X]` give a constant, `mov reg, reg2` continues with reg2, anything else (a
+// load, arithmetic) makes that path unknown. A call on the path clobbers the caller-saved
+// registers (System V: callee-saved ones survive). Reaching the entry names the argument the
+// register carries there. The number of states visited is bounded, so a huge function costs
+// a bounded amount and the rest counts as unknown.
+class Tracer {
+ public:
+  // `thunks`: i386 PIC helpers (__x86.get_pc_thunk.REG: `mov REG, [esp]; ret`), which a
+  // call runs without touching any other register.
+  Tracer(const std::vector<Insn>& v, const std::vector<std::uint32_t>& first,
+         const std::vector<std::uint32_t>& fn, const Abi& abi,
+         std::map<std::uint64_t, unsigned> thunks)
+      : v_(v), first_(first), fn_(fn), abi_(abi), thunks_(std::move(thunks)) {}
 
-// Follows `reg` backwards from instruction index `at` (exclusive) to `start` (inclusive).
-Origin trace(const std::vector<Insn>& v, std::size_t at, std::size_t start, unsigned reg,
-             bool x86_64) {
-  unsigned want = family(reg);
-  int steps = 0;
-  for (std::size_t j = at; j-- > start && steps < kMaxBack; ++steps) {
-    const Insn& in = v[j];
-    if (in.ends_flow) return {};
-    if (in.nops == 0 || in.ops[0].type != X86_OP_REG || family(in.ops[0].reg) != want) continue;
+  // The values `reg` can hold just before instruction `at` executes.
+  Origin trace(std::size_t at, unsigned reg) {
+    const std::uint32_t f = fn_[at];
+    const std::size_t start = first_[f];
+    const std::size_t end = f + 1 < first_.size() ? first_[f + 1] : v_.size();
+    const auto& preds = predecessors(f, start, end);
+    Origin out;
+    std::set<std::pair<std::size_t, unsigned>> seen;
+    std::vector<std::pair<std::size_t, unsigned>> work{{at, family(reg)}};
+    std::set<std::uint64_t> values;
+    while (!work.empty()) {
+      auto [pos, want] = work.back();
+      work.pop_back();
+      if (!seen.insert({pos, want}).second) continue;
+      if (seen.size() > kMaxStates) {
+        out.unknown = true;
+        break;
+      }
+      if (pos == start) {
+        if (int a = abi_.arg_index(want); a >= 0) {
+          out.arg = a;
+        } else {
+          out.unknown = true;
+        }
+        continue;
+      }
+      std::vector<std::size_t> from;
+      const Insn& prev = v_[pos - 1];
+      if (!(prev.id == X86_INS_JMP || prev.id == X86_INS_RET || prev.id == X86_INS_RETF ||
+            prev.id == X86_INS_LJMP))
+        from.push_back(pos - 1);
+      if (auto it = preds.find(v_[pos].addr); it != preds.end())
+        for (std::size_t b : it->second) from.push_back(b);
+      if (from.empty()) out.unknown = true;  // reached only through an indirect jump
+      for (std::size_t p : from) step(p, want, out, values, work);
+    }
+    out.values.assign(values.begin(), values.end());
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kMaxStates = 512;
+
+  // Instruction `p` runs before the state: what it does to `want`.
+  void step(std::size_t p, unsigned want, Origin& out, std::set<std::uint64_t>& values,
+            std::vector<std::pair<std::size_t, unsigned>>& work) const {
+    const Insn& in = v_[p];
+    if (in.id == X86_INS_CALL) {
+      const auto thunk = in.nops == 1 && in.ops[0].type == X86_OP_IMM
+                             ? thunks_.find(static_cast<std::uint64_t>(in.ops[0].val))
+                             : thunks_.end();
+      const bool kept = thunk != thunks_.end() ? thunk->second != want : is_callee_saved(want);
+      if (kept) {
+        work.emplace_back(p, want);
+      } else {
+        out.unknown = true;
+      }
+      return;
+    }
+    if (in.nops == 0 || in.ops[0].type != X86_OP_REG || family(in.ops[0].reg) != want) {
+      work.emplace_back(p, want);
+      return;
+    }
     switch (in.id) {
       case X86_INS_CMP:
       case X86_INS_TEST:
       case X86_INS_PUSH:
-        continue;  // read, not written
+        work.emplace_back(p, want);  // read, not written
+        return;
       case X86_INS_MOV:
-        if (in.nops == 2 && in.ops[1].type == X86_OP_IMM)
-          return {static_cast<std::uint32_t>(in.ops[1].imm), -1};
-        if (in.nops == 2 && in.ops[1].type == X86_OP_REG) {
-          want = family(in.ops[1].reg);
-          continue;
+        if (in.nops == 2 && in.ops[1].type == X86_OP_IMM) {
+          values.insert(static_cast<std::uint64_t>(in.ops[1].val));
+          return;
         }
-        return {};
+        if (in.nops == 2 && in.ops[1].type == X86_OP_REG) {
+          work.emplace_back(p, family(in.ops[1].reg));
+          return;
+        }
+        break;
       case X86_INS_XOR:
-        if (in.nops == 2 && in.ops[1].type == X86_OP_REG && family(in.ops[1].reg) == want)
-          return {0u, -1};
-        return {};
+        if (in.nops == 2 && in.ops[1].type == X86_OP_REG && family(in.ops[1].reg) == want) {
+          values.insert(0);
+          return;
+        }
+        break;
+      case X86_INS_LEA:
+        if (in.nops == 2 && in.ops[1].type == X86_OP_MEM && in.ops[1].reg == X86_REG_RIP) {
+          values.insert(in.addr + in.size + static_cast<std::uint64_t>(in.ops[1].val));
+          return;
+        }
+        break;
       default:
-        return {};  // written some other way: not a constant we can see
+        break;
     }
+    out.unknown = true;  // written some other way: not a constant we can see
   }
-  // Reached the function's entry (or the look-back limit) with the value still unknown.
-  if (x86_64 && steps < kMaxBack) return {std::nullopt, arg_index(want)};
-  return {};
+
+  bool is_callee_saved(unsigned fam) const {
+    return std::find(abi_.callee_saved.begin(), abi_.callee_saved.end(), fam) !=
+           abi_.callee_saved.end();
+  }
+
+  // Branch target address -> instruction indexes of the branches to it, inside function f.
+  const std::map<std::uint64_t, std::vector<std::size_t>>& predecessors(std::uint32_t f,
+                                                                        std::size_t start,
+                                                                        std::size_t end) {
+    auto [it, fresh] = preds_.try_emplace(f);
+    if (fresh) {
+      for (std::size_t i = start; i < end; ++i) {
+        const Insn& in = v_[i];
+        if (in.id != X86_INS_CALL && is_branch(in.id) && in.nops == 1 &&
+            in.ops[0].type == X86_OP_IMM)
+          it->second[static_cast<std::uint64_t>(in.ops[0].val)].push_back(i);
+      }
+    }
+    return it->second;
+  }
+
+  const std::vector<Insn>& v_;
+  const std::vector<std::uint32_t>& first_;
+  const std::vector<std::uint32_t>& fn_;
+  const Abi& abi_;
+  std::map<std::uint64_t, unsigned> thunks_;
+  std::map<std::uint32_t, std::map<std::uint64_t, std::vector<std::size_t>>> preds_;
+};
+
+bool is_plt(const std::string& section) {
+  return section == ".plt" || section == ".plt.sec" || section == ".plt.got" || section == ".iplt";
 }
 
-}  // namespace
-
-std::size_t SiteScan::unresolved() const {
-  return static_cast<std::size_t>(std::count_if(sites.begin(), sites.end(), [](const auto& s) {
-    return !s.nr && s.kind != SyscallSite::kWrapperCall;
-  }));
-}
-
-SiteScan find_syscall_sites(const ElfFile& elf, const std::vector<Wrapper>& imported_wrappers) {
-  SiteScan out;
-  if (elf.machine() != Machine::kX86_64 && elf.machine() != Machine::kI386) return out;
-  const bool x86_64 = elf.machine() == Machine::kX86_64;
+// Decodes every executable section once, in address order. PLT stubs are left out: they are
+// not functions, calls to them are imports.
+std::vector<Insn> decode(const ElfFile& elf, bool x86_64) {
   Disassembler dis(x86_64);
-
-  // Decode every executable section once.
-  std::vector<Insn> v;
   InsnBuffer buf(dis.get());
-  for (const auto& code : elf.code()) {
-    const std::uint8_t* bytes = code.bytes.data();
-    std::size_t size = code.bytes.size();
-    std::uint64_t addr = code.addr;
+  std::vector<const ElfCode*> sections;
+  for (const auto& c : elf.code())
+    if (!is_plt(c.name)) sections.push_back(&c);
+  std::sort(sections.begin(), sections.end(),
+            [](const ElfCode* a, const ElfCode* b) { return a->addr < b->addr; });
+  std::vector<Insn> v;
+  std::size_t total = 0;
+  for (const auto* c : sections) total += c->bytes.size();
+  v.reserve(total / 4);
+  for (const auto* code : sections) {
+    const std::uint8_t* bytes = code->bytes.data();
+    std::size_t size = code->bytes.size();
+    std::uint64_t addr = code->addr;
     while (cs_disasm_iter(dis.get(), &bytes, &size, &addr, buf.get())) {
       const cs_insn& ci = *buf.get();
       Insn in;
       in.addr = ci.address;
-      in.id = ci.id;
+      in.id = static_cast<std::uint16_t>(ci.id);
+      in.size = static_cast<std::uint8_t>(ci.size);
       if (ci.detail) {
         const cs_x86& x = ci.detail->x86;
         in.nops = static_cast<std::uint8_t>(std::min<int>(x.op_count, 2));
         for (int k = 0; k < in.nops; ++k) {
-          in.ops[k].type = x.operands[k].type;
-          if (x.operands[k].type == X86_OP_REG) in.ops[k].reg = x.operands[k].reg;
-          if (x.operands[k].type == X86_OP_IMM) in.ops[k].imm = x.operands[k].imm;
-        }
-        for (int g = 0; g < ci.detail->groups_count; ++g) {
-          const auto grp = ci.detail->groups[g];
-          if (grp == CS_GRP_RET || grp == CS_GRP_CALL || grp == CS_GRP_JUMP) in.ends_flow = true;
+          const cs_x86_op& o = x.operands[k];
+          in.ops[k].type = static_cast<std::uint8_t>(o.type);
+          if (o.type == X86_OP_REG) in.ops[k].reg = static_cast<std::uint16_t>(o.reg);
+          if (o.type == X86_OP_IMM) in.ops[k].val = o.imm;
+          if (o.type == X86_OP_MEM) {
+            in.ops[k].reg = static_cast<std::uint16_t>(o.mem.base);
+            in.ops[k].seg = static_cast<std::uint16_t>(o.mem.segment);
+            in.ops[k].val = o.mem.disp;
+            // An indexed operand names no single address.
+            if (o.mem.index != X86_REG_INVALID) in.ops[k].reg = X86_REG_ENDING;
+          }
         }
         // A conditional jump only leaves the straight line on one of its paths; the code
         // before it still reaches the site on the other.
-        if (in.ends_flow && in.id != X86_INS_JMP && in.id != X86_INS_CALL && in.id != X86_INS_RET &&
-            in.id != X86_INS_RETF)
-          in.ends_flow = false;
+        in.ends_flow = ci.id == X86_INS_JMP || ci.id == X86_INS_CALL || ci.id == X86_INS_RET ||
+                       ci.id == X86_INS_RETF || ci.id == X86_INS_LJMP;
       }
       v.push_back(in);
     }
   }
+  return v;
+}
 
-  // Instruction index where the function containing index i starts.
-  auto function_start = [&](std::size_t i) -> std::pair<std::size_t, std::string> {
-    const ElfSymbol* f = elf.function_at(v[i].addr);
-    if (!f) return {i > kMaxBack ? i - kMaxBack : 0, ""};
-    std::size_t j = i;
-    while (j > 0 && v[j - 1].addr >= f->addr && v[j - 1].addr < v[i].addr) --j;
-    return {j, f->name};
+// The address a memory operand names when it is static: rip-relative (x86_64), absolute
+// (i386 position-dependent code), or GOT-relative through %ebx (i386 PIC).
+std::optional<std::uint64_t> mem_address(const Insn& in, const Insn::Op& op, bool x86_64,
+                                         std::uint64_t got) {
+  if (op.type != X86_OP_MEM || op.seg != X86_REG_INVALID || op.reg == X86_REG_ENDING)
+    return std::nullopt;
+  if (op.reg == X86_REG_RIP) return in.addr + in.size + static_cast<std::uint64_t>(op.val);
+  if (x86_64) return std::nullopt;
+  if (op.reg == X86_REG_INVALID && op.val != 0)
+    return static_cast<std::uint32_t>(op.val);  // no base and no index: absolute
+  if (op.reg == X86_REG_EBX && got)
+    return static_cast<std::uint32_t>(got + static_cast<std::uint64_t>(op.val));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::size_t ObjectAnalysis::unresolved() const {
+  return static_cast<std::size_t>(std::count_if(
+      sites.begin(), sites.end(), [](const auto& s) { return !s.nr && s.from_arg < 0; }));
+}
+
+std::size_t SiteScan::unresolved() const {
+  return static_cast<std::size_t>(std::count_if(
+      sites.begin(), sites.end(), [](const auto& s) { return !s.nr && s.from_arg < 0; }));
+}
+
+const std::vector<Wrapper>& go_wrappers() {
+  static const std::vector<Wrapper> w = [] {
+    std::vector<Wrapper> out;
+    for (const char* pkg : {"syscall.", "golang.org/x/sys/unix.", "internal/syscall/unix."})
+      for (const char* fn :
+           {"Syscall", "Syscall6", "RawSyscall", "RawSyscall6", "rawSyscallNoError",
+            "RawSyscallNoError", "SyscallNoError", "rawVforkSyscall"})
+        out.push_back({std::string(pkg) + fn, 0});
+    out.push_back({"runtime/internal/syscall.Syscall6", 0});
+    return out;
+  }();
+  return w;
+}
+
+ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& imported_wrappers) {
+  ObjectAnalysis out;
+  if (elf.machine() != Machine::kX86_64 && elf.machine() != Machine::kI386) return out;
+  const bool x86_64 = elf.machine() == Machine::kX86_64;
+  const bool go = elf.is_go();
+  const Abi& abi = !x86_64 ? kI386 : go ? kGo : kSysV;
+  const std::uint64_t got = x86_64 ? 0 : elf.got_base();
+  const std::vector<Insn> v = decode(elf, x86_64);
+  if (v.empty()) return out;
+
+  // -- Function starts ------------------------------------------------------------------------
+  std::vector<std::uint64_t> starts = elf.unwind_starts();
+  for (const auto& s : elf.symbols())
+    if (s.function && s.defined) starts.push_back(s.addr);
+  for (const auto& c : elf.code())
+    if (!is_plt(c.name) && !c.bytes.empty()) starts.push_back(c.addr);
+  if (elf.kind() != ElfKind::kRelocatable) {
+    starts.push_back(elf.entry());
+    for (auto a : elf.init_functions()) starts.push_back(a);
+  }
+  for (const auto& in : v)
+    if (in.id == X86_INS_CALL && in.nops == 1 && in.ops[0].type == X86_OP_IMM)
+      starts.push_back(static_cast<std::uint64_t>(in.ops[0].val));
+  {
+    // Keep the starts that are instruction boundaries of the decoded code.
+    std::sort(starts.begin(), starts.end());
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    std::vector<std::uint64_t> kept;
+    std::size_t i = 0;
+    for (auto a : starts) {
+      while (i < v.size() && v[i].addr < a) ++i;
+      if (i < v.size() && v[i].addr == a) kept.push_back(a);
+    }
+    starts = std::move(kept);
+  }
+  if (starts.empty() || starts.front() != v.front().addr)
+    starts.insert(starts.begin(), v.front().addr);
+  out.functions.resize(starts.size());
+  for (std::size_t f = 0; f < starts.size(); ++f) {
+    out.functions[f].addr = starts[f];
+    if (const ElfSymbol* sym = elf.function_at(starts[f]); sym && sym->addr == starts[f]) {
+      out.functions[f].name = sym->name;
+    } else {
+      // A function without a symbol (stripped) is named by its address, as disassemblers do.
+      char name[32];
+      std::snprintf(name, sizeof name, "sub_%llx", static_cast<unsigned long long>(starts[f]));
+      out.functions[f].name = name;
+    }
+  }
+  // Function index for an address (the last start at or before it); -1 before the first.
+  const auto func_of = [&](std::uint64_t a) -> int {
+    auto it = std::upper_bound(starts.begin(), starts.end(), a);
+    if (it == starts.begin()) return -1;
+    return static_cast<int>(it - starts.begin() - 1);
   };
+  const auto is_start = [&](std::uint64_t a) {
+    return std::binary_search(starts.begin(), starts.end(), a);
+  };
+  // Instruction index of each function's first instruction, and each instruction's function.
+  std::vector<std::uint32_t> first(starts.size(), 0);
+  std::vector<std::uint32_t> fn(v.size(), 0);
+  for (std::size_t i = 0, f = 0; i < v.size(); ++i) {
+    while (f + 1 < starts.size() && v[i].addr >= starts[f + 1]) {
+      ++f;
+      first[f] = static_cast<std::uint32_t>(i);
+    }
+    fn[i] = static_cast<std::uint32_t>(f);
+  }
 
-  // 1. Direct sites.
-  std::map<std::uint64_t, int> wrapper_entry;  // function address -> argument carrying nr
+  // -- Imports: PLT stubs and GOT slots of imported symbols ------------------------------------
+  std::map<std::uint64_t, std::string> plt, got_slot;
+  for (const auto& imp : elf.imports()) {
+    if (imp.plt_addr) plt[imp.plt_addr] = imp.symbol;
+    got_slot[imp.got_addr] = imp.symbol;
+  }
+  std::map<std::string, std::set<std::uint32_t>> import_users;  // symbol -> functions
+  std::vector<std::set<std::uint32_t>> callees(starts.size());
+
+  // -- One pass: sites, edges, address-taken functions, imported calls -------------------------
+  std::map<std::uint64_t, int> wrapper_entry;  // function start -> argument carrying nr
+  std::vector<std::uint32_t> site_fn;          // the function of each site
+  std::map<std::uint64_t, unsigned> thunks;
+  if (!x86_64) {
+    for (std::size_t i = 0; i + 1 < v.size(); ++i) {
+      const Insn& in = v[i];
+      if (in.id == X86_INS_MOV && in.nops == 2 && in.ops[0].type == X86_OP_REG &&
+          in.ops[1].type == X86_OP_MEM && in.ops[1].reg == X86_REG_ESP && in.ops[1].val == 0 &&
+          v[i + 1].id == X86_INS_RET && is_start(in.addr))
+        thunks[in.addr] = family(in.ops[0].reg);
+    }
+  }
+  Tracer tracer(v, first, fn, abi, std::move(thunks));
+  // One site per number the instruction can make; a site without a number says why: its
+  // function passes an argument on (a wrapper) or the number is not visible (unresolved).
+  const auto add_sites = [&](SyscallSite s, const Origin& o, std::uint32_t f) {
+    for (std::uint64_t nr : o.values) {
+      SyscallSite one = s;
+      one.nr = static_cast<std::uint32_t>(nr);
+      out.sites.push_back(std::move(one));
+      site_fn.push_back(f);
+    }
+    if (o.arg >= 0) {
+      SyscallSite w = s;
+      w.from_arg = o.arg;
+      out.sites.push_back(std::move(w));
+      site_fn.push_back(f);
+    }
+    if (o.unknown || (o.values.empty() && o.arg < 0)) {
+      out.sites.push_back(std::move(s));
+      site_fn.push_back(f);
+    }
+  };
   for (std::size_t i = 0; i < v.size(); ++i) {
     const Insn& in = v[i];
+    const std::uint32_t f = fn[i];
     SyscallSite s;
+    bool site = true;
     if (in.id == X86_INS_SYSCALL) {
       s.kind = SyscallSite::kSyscall;
     } else if (in.id == X86_INS_SYSENTER) {
       s.kind = SyscallSite::kSysenter;
     } else if (in.id == X86_INS_INT && in.nops == 1 && in.ops[0].type == X86_OP_IMM &&
-               in.ops[0].imm == 0x80) {
+               in.ops[0].val == 0x80) {
       s.kind = SyscallSite::kInt80;
+    } else if (!x86_64 && in.id == X86_INS_CALL && in.nops == 1 && in.ops[0].type == X86_OP_MEM &&
+               in.ops[0].seg == X86_REG_GS && in.ops[0].val == 0x10) {
+      s.kind = SyscallSite::kVsyscall;
     } else {
+      site = false;
+    }
+    if (site) {
+      s.addr = in.addr;
+      s.function = out.functions[f].name;
+      const Origin o = tracer.trace(i, X86_REG_RAX);
+      if (o.arg >= 0) wrapper_entry[starts[f]] = o.arg;
+      add_sites(std::move(s), o, f);
       continue;
     }
-    s.addr = in.addr;
-    auto [start, fname] = function_start(i);
-    s.function = fname;
-    Origin o = trace(v, i, start, X86_REG_RAX, x86_64);
-    s.nr = o.value;
-    if (!s.nr && o.arg >= 0 && !fname.empty()) {
-      if (const ElfSymbol* f = elf.function_at(in.addr)) wrapper_entry[f->addr] = o.arg;
-      out.wrappers.push_back({fname, o.arg});
+    // Branches and calls to a constant target.
+    if (is_branch(in.id) && in.nops == 1 && in.ops[0].type == X86_OP_IMM) {
+      const auto t = static_cast<std::uint64_t>(in.ops[0].val);
+      if (auto p = plt.find(t); p != plt.end()) {
+        import_users[p->second].insert(f);
+      } else if (int g = func_of(t); g >= 0 && static_cast<std::uint32_t>(g) != f) {
+        callees[f].insert(static_cast<std::uint32_t>(g));
+      }
+      continue;
     }
-    out.sites.push_back(std::move(s));
+    // Operands naming an address: an imported symbol's GOT slot (call *slot, or its address
+    // loaded as a function pointer), or a function whose address this code takes.
+    for (int k = 0; k < in.nops; ++k) {
+      const Insn::Op& op = in.ops[k];
+      std::optional<std::uint64_t> a;
+      if (op.type == X86_OP_IMM && op.val > 0) a = static_cast<std::uint64_t>(op.val);
+      if (op.type == X86_OP_MEM) a = mem_address(in, op, x86_64, got);
+      if (!a) continue;
+      if (op.type == X86_OP_MEM && in.id != X86_INS_LEA) {
+        if (auto g = got_slot.find(*a); g != got_slot.end()) import_users[g->second].insert(f);
+        continue;  // a load from memory, not the address itself
+      }
+      if (is_start(*a)) callees[f].insert(static_cast<std::uint32_t>(func_of(*a)));
+    }
   }
 
-  // 2. Calls (and tail jumps) to wrappers: this object's own, and imported ones via the PLT.
-  std::map<std::uint64_t, std::pair<std::string, int>> targets;
-  for (const auto& [addr, arg] : wrapper_entry) {
-    const ElfSymbol* f = elf.function_at(addr);
-    targets[addr] = {f ? f->name : "", arg};
-  }
+  // -- Wrappers: calls to this object's wrappers and to imported ones (through the PLT) --------
+  // A call whose number comes from the caller's own argument makes the caller a wrapper too
+  // (a small helper around syscall()); repeat until nothing new.
+  std::map<std::uint64_t, std::pair<std::string, int>> targets;  // call target -> wrapper, arg
+  // Imported wrappers follow the C convention, which passes i386 arguments on the stack.
   for (const auto& imp : elf.imports())
     for (const auto& w : imported_wrappers)
-      if (imp.plt_addr && imp.symbol == w.function) targets[imp.plt_addr] = {w.function, w.arg};
-  if (!targets.empty()) {
+      if (x86_64 && imp.plt_addr && imp.symbol == w.function)
+        targets[imp.plt_addr] = {w.function, w.arg};
+  if (go)
+    for (const auto& w : go_wrappers())
+      for (const auto& sym : elf.symbols())
+        if (sym.function && sym.defined && sym.name == w.function)
+          targets[sym.addr] = {w.function, w.arg};
+  std::set<std::uint64_t> done_calls;
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& [addr, arg] : wrapper_entry) {
+      const auto& name = out.functions[static_cast<std::size_t>(func_of(addr))].name;
+      targets.emplace(addr, std::make_pair(name, arg));
+    }
+    bool grew = false;
     for (std::size_t i = 0; i < v.size(); ++i) {
       const Insn& in = v[i];
       if ((in.id != X86_INS_CALL && in.id != X86_INS_JMP) || in.nops != 1 ||
-          in.ops[0].type != X86_OP_IMM)
+          in.ops[0].type != X86_OP_IMM || done_calls.count(in.addr))
         continue;
-      auto t = targets.find(static_cast<std::uint64_t>(in.ops[0].imm));
+      auto t = targets.find(static_cast<std::uint64_t>(in.ops[0].val));
       if (t == targets.end()) continue;
+      done_calls.insert(in.addr);
+      const std::uint32_t f = fn[i];
       SyscallSite s;
       s.kind = SyscallSite::kWrapperCall;
       s.addr = in.addr;
       s.wrapper = t->second.first;
-      auto [start, fname] = function_start(i);
-      s.function = fname;
-      if (x86_64) s.nr = trace(v, i, start, arg_register(t->second.second), true).value;
-      out.sites.push_back(std::move(s));
+      s.function = out.functions[f].name;
+      const Origin o = tracer.trace(i, abi.arg_register(t->second.second));
+      if (o.arg >= 0) grew |= wrapper_entry.emplace(starts[f], o.arg).second;
+      add_sites(std::move(s), o, f);
     }
+    if (!grew) break;
   }
-  std::sort(out.sites.begin(), out.sites.end(),
-            [](const SyscallSite& a, const SyscallSite& b) { return a.addr < b.addr; });
+  for (const auto& [addr, arg] : wrapper_entry)
+    out.wrappers.push_back({out.functions[static_cast<std::size_t>(func_of(addr))].name, arg});
+
+  // -- dlopen with a constant name (x86_64: the name is in a register) -------------------------
+  if (x86_64) {
+    std::set<std::string> names;
+    std::map<std::uint64_t, int> dl;  // stub -> argument holding the file name
+    for (const auto& [stub, sym] : plt) {
+      if (sym == "dlopen" || sym == "__libc_dlopen_mode") dl[stub] = 0;
+      if (sym == "dlmopen") dl[stub] = 1;
+    }
+    if (!dl.empty()) {
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const Insn& in = v[i];
+        if ((in.id != X86_INS_CALL && in.id != X86_INS_JMP) || in.nops != 1 ||
+            in.ops[0].type != X86_OP_IMM)
+          continue;
+        auto d = dl.find(static_cast<std::uint64_t>(in.ops[0].val));
+        if (d == dl.end()) continue;
+        const Origin o = tracer.trace(i, abi.arg_register(d->second));
+        for (std::uint64_t a : o.values)
+          if (auto str = elf.string_at(a); str && !str->empty()) names.insert(*str);
+      }
+    }
+    out.dlopen.assign(names.begin(), names.end());
+  }
+
+  // -- Sort sites, attach them and the edges to their functions --------------------------------
+  std::vector<std::size_t> order(out.sites.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return out.sites[a].addr < out.sites[b].addr; });
+  std::vector<SyscallSite> sorted;
+  sorted.reserve(order.size());
+  for (std::size_t k : order) {
+    out.functions[site_fn[k]].sites.push_back(static_cast<std::uint32_t>(sorted.size()));
+    sorted.push_back(std::move(out.sites[k]));
+  }
+  out.sites = std::move(sorted);
+  for (const auto& sym : elf.data_imports()) import_users[sym];
+  for (const auto& [sym, users] : import_users) out.imports.push_back(sym);  // map: sorted
+  for (const auto& sym : elf.data_imports())
+    out.root_imports.push_back(static_cast<std::uint32_t>(
+        std::lower_bound(out.imports.begin(), out.imports.end(), sym) - out.imports.begin()));
+  std::uint32_t idx = 0;
+  for (const auto& [sym, users] : import_users) {
+    for (auto f : users) out.functions[f].imports.push_back(idx);
+    ++idx;
+  }
+  for (std::size_t f = 0; f < starts.size(); ++f)
+    out.functions[f].callees.assign(callees[f].begin(), callees[f].end());
+
+  // -- Exports and roots -----------------------------------------------------------------------
+  // A program: a position-dependent executable, or a PIE (ET_DYN with an interpreter and no
+  // soname; libc.so.6 has an interpreter too, to run as a program, but it has a soname).
+  const bool program =
+      elf.kind() == ElfKind::kExecutable || (!elf.interpreter().empty() && elf.soname().empty());
+  std::set<std::uint32_t> roots;
+  for (const auto& sym : elf.symbols()) {
+    if (!sym.function || !sym.defined || !sym.dynamic || !sym.global) continue;
+    const int f = func_of(sym.addr);
+    if (f < 0 || !elf.in_code(sym.addr)) continue;
+    out.exports.emplace(sym.name, static_cast<std::uint32_t>(f));
+    // A program's exported functions are called back by what it loads.
+    if (program) roots.insert(static_cast<std::uint32_t>(f));
+  }
+  const auto add_root = [&](std::uint64_t a) {
+    if (const int f = func_of(a); f >= 0 && elf.in_code(a))
+      roots.insert(static_cast<std::uint32_t>(f));
+  };
+  if (elf.kind() != ElfKind::kRelocatable) {
+    if (const int f = func_of(elf.entry()); f >= 0 && elf.entry() && elf.in_code(elf.entry()))
+      out.entry = f;
+    if (program) add_root(elf.entry());
+    for (auto a : elf.init_functions()) add_root(a);
+    for (auto a : elf.code_pointers()) add_root(a);
+  }
+  out.roots.assign(roots.begin(), roots.end());
+  // Go's runtime reaches most of its code through closures and interface tables, and its linker
+  // already drops what nothing references: every site of a Go binary counts.
+  out.whole_object = go;
+  return out;
+}
+
+SiteScan find_syscall_sites(const ElfFile& elf, const std::vector<Wrapper>& imported_wrappers) {
+  ObjectAnalysis a = analyze_object(elf, imported_wrappers);
+  SiteScan out;
+  out.sites = std::move(a.sites);
+  out.wrappers = std::move(a.wrappers);
   return out;
 }
 

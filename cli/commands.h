@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "tailor/profile.h"
+
 namespace tailor::cli {
 
 struct Command {
@@ -19,8 +21,12 @@ struct Command {
 // run whose result cannot be written is the worst kind of failure. "-" and "" pass.
 void check_output_dir(const std::string& out);  // main.cpp
 
-Command add_diff_command(CLI::App& app);   // cmd_diff.cpp
-Command add_merge_command(CLI::App& app);  // cmd_diff.cpp
-Command add_run_command(CLI::App& app);    // cmd_run.cpp
+Command add_diff_command(CLI::App& app);     // cmd_diff.cpp
+Command add_merge_command(CLI::App& app);    // cmd_diff.cpp
+Command add_run_command(CLI::App& app);      // cmd_run.cpp
+Command add_analyze_command(CLI::App& app);  // cmd_analyze.cpp
+
+// record --static: analyses every ELF executable the recording saw run (cmd_analyze.cpp).
+Profile analyze_recorded_executables(const Profile& recorded, bool quiet);
 
 }  // namespace tailor::cli

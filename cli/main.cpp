@@ -158,7 +158,7 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
 
 struct RecordArgs {
   std::string out = "tailor-profile.json";
-  bool append = false, quiet = false, no_low_latency = false;
+  bool append = false, quiet = false, no_low_latency = false, analyze = false;
   std::string mode = "auto", backend = "auto", since;
   std::vector<std::string> argv;
 };
@@ -212,6 +212,16 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
     merge_into(res.profile, *since);
   }
   if (append) merge_into(res.profile, previous);
+  if (a.analyze) {
+    // The workload has exited: its status is kept whatever the analysis says, and an analysis
+    // failure must not lose the recording, so it is reported and the recording written alone.
+    try {
+      merge_into(res.profile, tailor::cli::analyze_recorded_executables(res.profile, quiet));
+    } catch (const Error& e) {
+      std::fprintf(stderr, "tailor: --static: %s (profile written without static findings)\n",
+                   e.what());
+    }
+  }
   write_file_atomic(out, to_json(res.profile));
   if (since && !quiet) {
     std::string list;
@@ -228,13 +238,34 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
   return res.exit_status;
 }
 
-int cmd_generate(const std::vector<std::string>& inputs, const GenerateArgs& gen) {
+struct StaticArgs {
+  std::vector<std::string> files;
+  std::string mode = "union", report = "-";
+};
+
+int cmd_generate(const std::vector<std::string>& inputs, const GenerateArgs& gen,
+                 const StaticArgs& st) {
   using namespace tailor;
-  if (!gen.any())
+  const bool report = st.mode == "report";
+  if (!gen.any() && !report)
     throw Error("generate: nothing to write (use --seccomp, --oci, --spo, --apparmor or --flags)");
   check_outputs(gen);
+  check_output_dir(st.report);
   Profile p;
   for (const auto& in : inputs) merge_into(p, load_profile(in));
+  for (const auto& in : st.files) merge_into(p, load_profile(in));
+  if (report) {
+    // Report mode: the emitted profiles hold only what the recordings saw.
+    const std::string text = emit_static_report(p);
+    if (text.empty())
+      throw Error(
+          "generate: --static-mode report: no static findings (give --static FILE from "
+          "tailor analyze, or record with --static)");
+    p = recorded_only(p);
+    if (gen.any()) generate(p, gen);
+    write_file_atomic(st.report, text);
+    return 0;
+  }
   generate(p, gen);
   return 0;
 }
@@ -288,6 +319,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rec->add_option("--since", ra.since,
                   "Record only what is new against this profile (its syscalls run untraced)");
+  rec->add_flag("--static", ra.analyze,
+                "Also analyse every executable the recording ran (see tailor analyze --help)");
   rec->add_flag("--no-low-latency", ra.no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;
@@ -301,6 +334,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> gen_inputs;
   gen->add_option("profile", gen_inputs, "Recorded tailor profile(s)")->required();
   add_generate_options(gen, gen_args);
+  StaticArgs static_args;
+  gen->add_option("--static", static_args.files,
+                  "Static findings from tailor analyze (repeatable; merged as profiles are)");
+  gen->add_option("--static-mode", static_args.mode,
+                  "union: allow static findings too; report: list what tests never exercised")
+      ->check(CLI::IsMember({"union", "report"}))
+      ->capture_default_str();
+  gen->add_option("--report", static_args.report, "Where --static-mode report goes ('-' = stdout)")
+      ->capture_default_str();
 
   auto* show = app.add_subcommand("show", "Print a readable summary of a tailor profile");
   std::string show_path;
@@ -315,6 +357,7 @@ int main(int argc, char** argv) {
       tailor::cli::add_run_command(app),
       tailor::cli::add_diff_command(app),
       tailor::cli::add_merge_command(app),
+      tailor::cli::add_analyze_command(app),
   };
 
   try {
@@ -326,7 +369,7 @@ int main(int argc, char** argv) {
 
   try {
     if (rec->parsed()) return cmd_record(ra, rec_gen);
-    if (gen->parsed()) return cmd_generate(gen_inputs, gen_args);
+    if (gen->parsed()) return cmd_generate(gen_inputs, gen_args, static_args);
     for (const auto& c : more)
       if (c.app->parsed()) return c.run();
     if (show->parsed()) {

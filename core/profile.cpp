@@ -1,6 +1,7 @@
 #include "tailor/profile.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace tailor {
 
@@ -14,6 +15,7 @@ namespace {
 
 void add(Evidence& into, const Evidence& from) {
   for (const auto& [exe, n] : from.by) into.by[exe] += n;
+  into.sites.insert(from.sites.begin(), from.sites.end());
 }
 
 template <typename K>
@@ -72,11 +74,30 @@ void merge_into(Profile& into, const Profile& from) {
   r.wall_seconds = std::max(r.wall_seconds, s.wall_seconds);
 
   into.commands.insert(from.commands.begin(), from.commands.end());
+
+  // The same object analysed twice gives the same facts; a newer analysis replaces the older.
+  for (const auto& [path, obj] : from.analysis.objects) into.analysis.objects[path] = obj;
+  for (const auto& [name, by] : from.analysis.missing)
+    into.analysis.missing[name].insert(by.begin(), by.end());
 }
 
 Profile merge(const Profile& a, const Profile& b) {
   Profile out = a;
   merge_into(out, b);
+  return out;
+}
+
+Profile recorded_only(const Profile& p) {
+  Profile out = p;
+  for (auto a = out.syscalls.begin(); a != out.syscalls.end();) {
+    auto& calls = a->second;
+    for (auto c = calls.begin(); c != calls.end();) {
+      c->second.sites.clear();
+      c = c->second.by.empty() ? calls.erase(c) : std::next(c);
+    }
+    a = calls.empty() ? out.syscalls.erase(a) : std::next(a);
+  }
+  out.analysis = {};
   return out;
 }
 

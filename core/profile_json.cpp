@@ -23,18 +23,26 @@ namespace {
 
 // ---- writing ---------------------------------------------------------------------------------
 
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 json ev_json(const Evidence& ev) {
   json j = json::object();
   j["count"] = ev.count();
   j["by"] = json::object();
   for (const auto& [exe, n] : ev.by) j["by"][exe] = n;
+  if (!ev.sites.empty()) {
+    // "source" says at a glance whether a test run ever made the call.
+    j["source"] = ev.by.empty() ? "static" : "recorded+static";
+    j["static"] = json::array();
+    for (const auto& s : ev.sites)
+      j["static"].push_back(
+          {{"object", s.object}, {"function", s.function}, {"address", hex(s.address)}});
+  }
   return j;
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 template <typename K, typename KeyFn>
@@ -132,6 +140,14 @@ Evidence read_ev(const json& j, const std::string& where) {
   } else if (const json& c = member(j, "count", where); !c.is_null()) {
     if (auto n = get_uint(c, where + ".count"); n > 0) ev.by[""] += n;
   }
+  for (const auto& s : array_or_empty(member(j, "static", where), where + ".static")) {
+    const std::string w = where + ".static[]";
+    need_object(s, w);
+    const std::string addr = get_string(member(s, "address", w), w + ".address");
+    ev.sites.insert({get_string(member(s, "object", w), w + ".object"),
+                     get_string(member(s, "function", w), w + ".function"),
+                     parse_number_key(addr, w + ".address")});
+  }
   return ev;
 }
 
@@ -139,7 +155,9 @@ template <typename K, typename KeyFn>
 void read_ev_map(const json& j, const std::string& where, std::map<K, Evidence>& out, KeyFn key) {
   for (const auto& [k, v] : object_or_empty(j, where).items()) {
     auto& dst = out[key(k, where + "." + k)];
-    for (const auto& [exe, n] : read_ev(v, where + "." + k).by) dst.by[exe] += n;
+    Evidence ev = read_ev(v, where + "." + k);
+    for (const auto& [exe, n] : ev.by) dst.by[exe] += n;
+    dst.sites.insert(ev.sites.begin(), ev.sites.end());
   }
 }
 
@@ -237,6 +255,19 @@ std::string to_json(const Profile& p) {
                     {"peak_rss_kb", r.peak_rss_kb},
                     {"peak_fds", r.peak_fds},
                     {"wall_seconds", r.wall_seconds}};
+  if (!p.analysis.objects.empty() || !p.analysis.missing.empty()) {
+    json st = json::object();
+    st["objects"] = json::object();
+    for (const auto& [path, o] : p.analysis.objects)
+      st["objects"][path] = {{"arch", o.arch},
+                             {"build_id", o.build_id},
+                             {"sites", o.sites},
+                             {"unresolved", o.unresolved},
+                             {"dlopen", o.dlopen}};
+    st["missing"] = json::object();
+    for (const auto& [name, by] : p.analysis.missing) st["missing"][name] = by;
+    j["static"] = std::move(st);
+  }
   // Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
   // U+FFFD in place of the bad bytes rather than losing the whole recording.
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
@@ -328,6 +359,29 @@ Profile profile_from_json(std::string_view text) {
 
     read_caps(member(j, "capabilities", ""), "capabilities", p.capabilities);
     read_caps(member(j, "capability_hints", ""), "capability_hints", p.capability_hints);
+
+    const json& st = object_or_empty(member(j, "static", ""), "static");
+    for (const auto& [path, v] :
+         object_or_empty(member(st, "objects", "static"), "static.objects").items()) {
+      const std::string w = "static.objects." + path;
+      need_object(v, w);
+      StaticObject o;
+      const json& arch = member(v, "arch", w);
+      if (!arch.is_null()) o.arch = get_string(arch, w + ".arch");
+      const json& id = member(v, "build_id", w);
+      if (!id.is_null()) o.build_id = get_string(id, w + ".build_id");
+      const json& sites = member(v, "sites", w);
+      if (!sites.is_null()) o.sites = get_uint(sites, w + ".sites");
+      const json& unresolved = member(v, "unresolved", w);
+      if (!unresolved.is_null()) o.unresolved = get_uint(unresolved, w + ".unresolved");
+      for (const auto& d : array_or_empty(member(v, "dlopen", w), w + ".dlopen"))
+        o.dlopen.insert(get_string(d, w + ".dlopen[]"));
+      p.analysis.objects[path] = std::move(o);
+    }
+    for (const auto& [name, v] :
+         object_or_empty(member(st, "missing", "static"), "static.missing").items())
+      for (const auto& by : array_or_empty(v, "static.missing." + name))
+        p.analysis.missing[name].insert(get_string(by, "static.missing." + name + "[]"));
 
     const json& r = object_or_empty(member(j, "resources", ""), "resources");
     auto u = [&](const char* k) {

@@ -37,6 +37,11 @@ Profile full_profile() {
   p.syscalls["x86_64"]["execve"].add("/bin/sh");
   p.syscalls["x86"]["read"].add("/tmp/m32", 5);
   p.syscalls["x32"]["getpid"].add("/tmp/x32");
+  // Static evidence: a syscall only analysis found, and one both saw.
+  p.syscalls["x86_64"]["fsync"].sites.insert({"/usr/lib/libc.so.6", "fsync", 0x11ba0});
+  p.syscalls["x86_64"]["read"].sites.insert({"/usr/lib/libc.so.6", "sub_11a00", 0x11a09});
+  p.analysis.objects["/usr/lib/libc.so.6"] = {"x86_64", "ab12", 526, 12, {"libidn2.so.0"}};
+  p.analysis.missing["libgone.so.1"] = {"/usr/bin/app"};
 
   auto& libc = p.files["/lib/x86_64-linux-gnu/libc.so.6"];
   libc.access = {"read", "map-exec"};

@@ -18,6 +18,12 @@ namespace tailor {
 // `max_files` bounds the file list (0 = all).
 std::string emit_summary(const Profile& p, std::size_t max_files = 20);
 
+// The security coverage report of `generate --static-mode report`: the syscalls static analysis
+// found reachable that no recording ever saw, grouped by the object and function that make them,
+// with the objects' unresolved sites, dlopen names and missing libraries. "" if the profile has
+// no static evidence.
+std::string emit_static_report(const Profile& p);
+
 // ---- shared decisions -------------------------------------------------------------------------
 
 // The container runtime that will install the filter. Runtimes make syscalls of their own after

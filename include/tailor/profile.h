@@ -14,10 +14,22 @@
 
 namespace tailor {
 
+// Where the static analyzer (tailor analyze) found a syscall made: the instruction, the function
+// containing it, and the ELF object.
+struct StaticSite {
+  std::string object;         // path of the object ("[vdso]" for a vDSO function's fallback)
+  std::string function;       // symbol of the function, or "" in a stripped object
+  std::uint64_t address = 0;  // of the syscall instruction (or the call to a wrapper)
+  auto operator<=>(const StaticSite&) const = default;
+};
+
 // How often something was seen, and by which executables. `by` maps an executable path to the
-// number of times it did the thing; the total is the sum. Merging adds counts.
+// number of times it did the thing; the total is the sum. Merging adds counts. `sites` holds
+// static evidence (syscalls only): a syscall with sites and no `by` was found by analysis and
+// never seen in a recording.
 struct Evidence {
   std::map<std::string, std::uint64_t> by;
+  std::set<StaticSite> sites;
 
   std::uint64_t count() const;
   void add(const std::string& exe, std::uint64_t n = 1) { by[exe] += n; }
@@ -98,6 +110,22 @@ struct ProcessFacts {
   bool operator==(const ProcessFacts&) const = default;
 };
 
+// What `tailor analyze` read, per ELF object: enough to judge how complete the static set is.
+struct StaticObject {
+  std::string arch;              // libseccomp's name ("x86_64", "x86", "aarch64")
+  std::string build_id;          // hex, "" if none
+  std::uint64_t sites = 0;       // syscall sites in the object
+  std::uint64_t unresolved = 0;  // sites whose number no analysis recovered
+  std::set<std::string> dlopen;  // libraries it may load with dlopen (constant names)
+  bool operator==(const StaticObject&) const = default;
+};
+
+struct StaticFacts {
+  std::map<std::string, StaticObject> objects;           // path -> facts
+  std::map<std::string, std::set<std::string>> missing;  // DT_NEEDED not found -> needed by
+  bool operator==(const StaticFacts&) const = default;
+};
+
 inline constexpr int kFormatVersion = 1;
 
 struct Profile {
@@ -111,12 +139,17 @@ struct Profile {
   std::map<std::string, CapUse> capability_hints;  // failed with EPERM/EACCES: maybe needed
   Resources resources;
   std::set<std::vector<std::string>> commands;  // argv of each recorded run
+  StaticFacts analysis;                         // objects `tailor analyze` read
   bool operator==(const Profile&) const = default;
 };
 
 // Union of two profiles, evidence kept: counts add up, sets join, resource peaks take the max.
 void merge_into(Profile& into, const Profile& from);
 Profile merge(const Profile& a, const Profile& b);
+
+// The profile without what only static analysis found: syscalls whose evidence has no recorded
+// use are dropped, static sites are cleared. What `generate --static-mode report` emits.
+Profile recorded_only(const Profile& p);
 
 // Number of distinct (arch, syscall) pairs.
 std::size_t distinct_syscalls(const Profile& p);
