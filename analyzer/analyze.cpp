@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -218,6 +219,27 @@ void describe(const Scoped& s, Profile& out) {
 }
 
 }  // namespace
+
+namespace {
+bool is_elf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char m[4] = {};
+  return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+}
+}  // namespace
+
+Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, AnalyzeStats* stats) {
+  std::vector<std::string> binaries;
+  // Scripts ran too, but their interpreter is an ELF executable the recording also saw.
+  for (const auto& [path, exe] : recorded.process.executables)
+    if (is_elf_file(path)) binaries.push_back(path);
+  AnalyzeOptions o = opts;
+  for (const auto& [path, ev] : recorded.process.exec_mappings)
+    if (!path.empty() && path[0] == '/' && !recorded.process.executables.count(path) &&
+        is_elf_file(path))
+      o.dlopen.push_back(path);
+  return analyze_binaries(binaries, o, stats);
+}
 
 std::string default_cache_dir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/')

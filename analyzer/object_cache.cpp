@@ -20,8 +20,22 @@ using nlohmann::json;
 // Bump when what the analysis finds changes, so old entries are not reused.
 constexpr int kCacheVersion = 1;
 
+// Entries are also keyed by the analyzer's own build: a rebuilt or upgraded tailor may find
+// more (or other) sites in the same library, and must not reuse what an older one found.
+const std::string& analyzer_build() {
+  static const std::string id = [] {
+    try {
+      const std::string b = identify_elf_file("/proc/self/exe").build_id;
+      return b.empty() ? std::string() : "-" + b.substr(0, 16);
+    } catch (const std::exception&) {
+      return std::string();
+    }
+  }();
+  return id;
+}
+
 std::string subdir(const std::string& dir) {
-  return dir + "/analyze-v" + std::to_string(kCacheVersion);
+  return dir + "/analyze-v" + std::to_string(kCacheVersion) + analyzer_build();
 }
 
 int machine_code(Machine m) {

@@ -2,10 +2,10 @@
 // build-id (or, without one, a hash of its bytes), so a library shared by many binaries (libc)
 // is disassembled once per machine, not once per run.
 //
-// Files live in DIR/analyze-v<N>/<key>.msgpack (MessagePack: read back several times faster
-// than JSON text). The cache is outside input like any file: every entry is validated on load
-// (types, and every index against the size of what it indexes), and one that fails is ignored
-// and rewritten, never trusted.
+// Files live in DIR/analyze-v<N>-<tailor's build-id>/<key>.msgpack (MessagePack: read back several
+// times faster than JSON text). The cache is outside input like any file: every entry is validated
+// on load (types, and every index against the size of what it indexes), and one that fails is
+// ignored and rewritten, never trusted.
 #pragma once
 
 #include <optional>

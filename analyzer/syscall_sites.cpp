@@ -402,7 +402,7 @@ std::vector<Insn> decode(const ElfFile& elf, bool x86_64) {
 }
 
 // The address a memory operand names when it is static: rip-relative (x86_64), absolute
-// (i386 position-dependent code), or GOT-relative through %ebx (i386 PIC).
+// (i386 position-dependent code), or GOT-relative (i386 PIC).
 std::optional<std::uint64_t> mem_address(const Insn& in, const Insn::Op& op, bool x86_64,
                                          std::uint64_t got) {
   if (op.type != X86_OP_MEM || op.seg != X86_REG_INVALID || op.reg == X86_REG_ENDING)
@@ -411,7 +411,9 @@ std::optional<std::uint64_t> mem_address(const Insn& in, const Insn::Op& op, boo
   if (x86_64) return std::nullopt;
   if (op.reg == X86_REG_INVALID && op.val != 0)
     return static_cast<std::uint32_t>(op.val);  // no base and no index: absolute
-  if (op.reg == X86_REG_EBX && got)
+  // PIC code keeps the GOT address in whichever register its pc thunk loaded (ebx for calls
+  // through the PLT, often esi, edi or ebp inside a function).
+  if (op.reg != X86_REG_INVALID && op.reg != X86_REG_ESP && got)
     return static_cast<std::uint32_t>(got + static_cast<std::uint64_t>(op.val));
   return std::nullopt;
 }
@@ -727,7 +729,9 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
   out.roots.assign(roots.begin(), roots.end());
   // Go's runtime reaches most of its code through closures and interface tables, and its linker
   // already drops what nothing references: every site of a Go binary counts.
-  out.whole_object = go;
+  // An object file (ET_REL) has no entry point and its calls are still relocations: every site
+  // counts there too.
+  out.whole_object = go || elf.kind() == ElfKind::kRelocatable;
   return out;
 }
 

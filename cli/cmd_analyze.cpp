@@ -109,17 +109,8 @@ AnalyzeOptions analyze_options_from_env() {
 }
 
 Profile analyze_recorded_executables(const Profile& recorded, bool quiet) {
-  std::vector<std::string> elves;
-  for (const auto& [path, exe] : recorded.process.executables) {
-    // Scripts ran too, but their interpreter is the ELF executable the recording also saw.
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    if (in.read(magic, 4) && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' &&
-        magic[3] == 'F')
-      elves.push_back(path);
-  }
   AnalyzeStats st;
-  Profile p = analyze_binaries(elves, analyze_options_from_env(), &st);
+  Profile p = analyze_recorded(recorded, analyze_options_from_env(), &st);
   if (!quiet) std::fprintf(stderr, "%s\n", summary(p, st).c_str());
   return p;
 }

@@ -39,8 +39,12 @@ __attribute__((noinline)) static void rarely_used_sync(int fd) {
   syncfs(fd);
 }
 
-static int lock_it(int fd) { return flock(fd, LOCK_EX); }
-static int unlock_it(int fd) { return flock(fd, LOCK_UN); }
+static int lock_it(int fd) {
+  return flock(fd, LOCK_EX);
+}
+static int unlock_it(int fd) {
+  return flock(fd, LOCK_UN);
+}
 static int (*const table[])(int) = {lock_it, unlock_it};
 
 int main(int argc, char** argv) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support.h"
+#include "tailor/analyze.h"
 
 namespace fs = std::filesystem;
 using tailor::Profile;
@@ -350,6 +351,20 @@ std::set<std::string> facts(const Profile& p, const std::string& tmp) {
   return f;
 }
 
+// tailor analyze must find statically every syscall the recording saw (recall 100 %), in the
+// executables the sample ran and the libraries they loaded; execve is made by the parent.
+void check_static_recall(const std::string& name, const Profile& recorded) {
+  const Profile st = tailor::analyze_recorded(recorded, {});
+  std::vector<std::string> missing;
+  for (const auto& [arch, calls] : recorded.syscalls)
+    for (const auto& [call, ev] : calls)
+      if (call != "execve" && !tailor::test::has_syscall(st, arch, call))
+        missing.push_back(arch + "/" + call);
+  INFO(name << ": recorded but not found statically: " << join(missing, [](auto& x) { return x; })
+            << "\n  static: " << tailor::distinct_syscalls(st) << " syscalls");
+  CHECK(missing.empty());
+}
+
 void check_sample(const std::string& name) {
   SampleSpec spec;
   REQUIRE_NOTHROW(spec = load_spec(name));
@@ -375,6 +390,7 @@ void check_sample(const std::string& name) {
     for (const auto& f : failures) FAIL_CHECK(name << " " << words(way) << ": " << f);
     CHECK(failures.empty());
     seen.emplace_back(words(way), facts(rec.profile, run->work.path()));
+    if (seen.size() == 1) check_static_recall(name, rec.profile);
   }
   // The backends compared fact by fact (the notify backend against ptrace's seccomp mode).
   if (seen.size() >= 2) {

@@ -36,6 +36,12 @@ struct AnalyzeStats {
 Profile analyze_binaries(const std::vector<std::string>& binaries, const AnalyzeOptions& opts,
                          AnalyzeStats* stats = nullptr);
 
+// What `record --static` analyses: every ELF executable the recording saw run, each with the
+// libraries the run mapped executable that its closure does not hold (loaded with dlopen:
+// Python's extension modules, plugins) added as --dlopen would.
+Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts,
+                         AnalyzeStats* stats = nullptr);
+
 // $XDG_CACHE_HOME/tailor, else $HOME/.cache/tailor; "" if neither is set.
 std::string default_cache_dir();
 

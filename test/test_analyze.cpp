@@ -1,0 +1,335 @@
+// tailor analyze end to end: the closure analysis against recordings (what a run did must be
+// found), on the untested sample (what a run did not do must be found too), the cache, the
+// command line with bad input, and how static findings join generate and record.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "elf_file.h"
+#include "object_cache.h"
+#include "support.h"
+#include "syscall_sites.h"
+#include "tailor/analyze.h"
+#include "tailor/emitters.h"
+#include "tailor/seccomp.h"
+
+namespace fs = std::filesystem;
+using tailor::analyze_binaries;
+using tailor::AnalyzeOptions;
+using tailor::AnalyzeStats;
+using tailor::Profile;
+using tailor::test::record;
+using tailor::test::run;
+using tailor::test::sample;
+using tailor::test::tailor_bin;
+using tailor::test::TempDir;
+
+namespace {
+
+std::string canonical(const std::string& p) {
+  return fs::canonical(p).string();
+}
+
+// Syscalls a recording saw that the static analysis of every executable it ran does not have,
+// as "arch/name". execve is made by whoever starts a program, not by the program.
+std::set<std::string> not_found(const Profile& recorded, const Profile& analysed) {
+  std::set<std::string> missing;
+  for (const auto& [arch, calls] : recorded.syscalls)
+    for (const auto& [name, ev] : calls)
+      if (name != "execve" && !tailor::test::has_syscall(analysed, arch, name))
+        missing.insert(arch + "/" + name);
+  return missing;
+}
+
+// A syscall found statically carries sites; `in` is a substring of the site's object.
+bool has_site(const Profile& p, const std::string& arch, const std::string& name,
+              const std::string& in, const std::string& function = "") {
+  auto a = p.syscalls.find(arch);
+  if (a == p.syscalls.end()) return false;
+  auto c = a->second.find(name);
+  if (c == a->second.end()) return false;
+  for (const auto& s : c->second.sites)
+    if (s.object.find(in) != std::string::npos && (function.empty() || s.function == function))
+      return true;
+  return false;
+}
+
+std::size_t count_files(const std::string& dir) {
+  std::size_t n = 0;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it)
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("analyze: what the untested sample never ran is found, what it ran is too", "[analyze]") {
+  TempDir t;
+  auto rec = record({sample("untested"), t.path()}, t / "rec.json");
+  REQUIRE(rec.run.status == 0);
+  const Profile st = analyze_binaries({sample("untested")}, {});
+  INFO("recorded but not found: " << rec.profile.syscalls.size());
+  CHECK(not_found(rec.profile, st).empty());
+
+  // --sync: a function of its own that calls libc's fsync and syncfs.
+  CHECK(has_site(st, "x86_64", "fsync", "libc.so"));
+  CHECK(has_site(st, "x86_64", "syncfs", "libc.so"));
+  // --raw: my_syscall(nr) wraps syscall(); the numbers are constants at main's calls only.
+  const std::string self = canonical(sample("untested"));
+  CHECK(has_site(st, "x86_64", "getrandom", self, "main"));
+  CHECK(has_site(st, "x86_64", "membarrier", self, "main"));
+  // --table: lock_it/unlock_it are only reached through a table of pointers in data.
+  CHECK(has_site(st, "x86_64", "flock", "libc.so"));
+  // --plugin: the constant passed to dlopen is reported, not followed.
+  REQUIRE(st.analysis.objects.count(self));
+  CHECK(st.analysis.objects.at(self).dlopen == std::set<std::string>{"libz.so.1"});
+  // The recording really did not see them: these are paths a test suite would have missed.
+  for (const char* n : {"fsync", "syncfs", "getrandom", "membarrier", "flock"})
+    CHECK_FALSE(tailor::test::has_syscall(rec.profile, "x86_64", n));
+  // Every object of the closure is described; ld.so is part of it.
+  bool interp = false;
+  for (const auto& [path, obj] : st.analysis.objects) {
+    CHECK(obj.arch == "x86_64");
+    CHECK(obj.sites >= obj.unresolved);
+    if (path.find("ld-linux-x86-64") != std::string::npos) interp = true;
+  }
+  CHECK(interp);
+
+  // --dlopen adds the library (all its exports count) and its own closure.
+  AnalyzeOptions o;
+  o.dlopen = {"libz.so.1"};
+  const Profile with = analyze_binaries({sample("untested")}, o);
+  bool libz = false;
+  for (const auto& [path, obj] : with.analysis.objects)
+    if (path.find("libz.so.1") != std::string::npos) libz = true;
+  CHECK(libz);
+}
+
+TEST_CASE("analyze: recall against recordings of Debian programs nobody here wrote", "[analyze]") {
+  TempDir t;
+  std::ofstream(t / "in.txt") << "hello\n";
+  struct Case {
+    std::vector<std::string> argv;
+  };
+  std::vector<Case> cases = {
+      {{"ls", "-la", t.path()}},
+      {{"sqlite3", t / "db", "create table t(a); insert into t values(1); select * from t;"}},
+      {{"/usr/bin/python3", "-c",
+        "import os,socket,threading,tempfile\n"
+        "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()\n"
+        "c=socket.create_connection(s.getsockname()); a,_=s.accept(); a.send(b'x'); c.recv(1)\n"
+        "th=threading.Thread(target=lambda: None); th.start(); th.join()\n"
+        "d=tempfile.mkdtemp(); open(d+'/f','w').write('x'); os.unlink(d+'/f'); os.rmdir(d)\n"}},
+      {{"tar", "czf", t / "a.tgz", "-C", t.path(), "in.txt"}},
+  };
+  for (const auto& c : cases) {
+    if (!tailor::test::have(c.argv[0])) {
+      WARN("skipped: no " << c.argv[0]);
+      continue;
+    }
+    auto rec = record(c.argv, t / "rec.json");
+    REQUIRE(rec.run.status == 0);
+    // What record --static does: the executables, and the libraries the run loaded with
+    // dlopen (Python's extension modules), which no closure holds.
+    const Profile st = tailor::analyze_recorded(rec.profile, {});
+    std::size_t seen = 0;
+    for (const auto& [arch, calls] : rec.profile.syscalls) seen += calls.size();
+    const auto missing = not_found(rec.profile, st);
+    std::string list;
+    for (const auto& m : missing) list += " " + m;
+    INFO(c.argv[0] << ": recorded " << seen << ", static " << tailor::distinct_syscalls(st)
+                   << ", not found:" << list);
+    // The bar: at least 99 % of what a run of the program used.
+    CHECK(static_cast<double>(missing.size()) <= 0.01 * static_cast<double>(seen));
+    // And far from everything: the analysis is not "allow all".
+    CHECK(tailor::distinct_syscalls(st) < 300);
+  }
+}
+
+TEST_CASE("analyze: objects are cached by build-id and a broken entry is ignored", "[analyze]") {
+  TempDir cache;
+  AnalyzeOptions o;
+  o.cache_dir = cache.path();
+  AnalyzeStats cold, warm, broken;
+  const Profile a = analyze_binaries({sample("fileio")}, o, &cold);
+  CHECK(cold.cached == 0);
+  CHECK(cold.objects >= 3);  // fileio, libc, ld.so
+  const Profile b = analyze_binaries({sample("fileio")}, o, &warm);
+  CHECK(warm.cached == warm.objects);
+  CHECK(a == b);
+  // The entries are named by build-id (fileio, libc and ld.so all have one).
+  std::size_t entries = 0;
+  for (const auto& e : fs::recursive_directory_iterator(cache.path()))
+    if (e.is_regular_file()) {
+      ++entries;
+      // Corrupt every entry: each must be ignored, recomputed and rewritten.
+      std::ofstream(e.path(), std::ios::trunc) << "\x93garbage";
+    }
+  CHECK(entries == cold.objects);
+  const Profile c = analyze_binaries({sample("fileio")}, o, &broken);
+  CHECK(broken.cached == 0);
+  CHECK(c == a);
+  AnalyzeStats again;
+  analyze_binaries({sample("fileio")}, o, &again);
+  CHECK(again.cached == again.objects);
+}
+
+TEST_CASE("analyze: the cache format rejects what does not fit", "[analyze]") {
+  using namespace tailor::analyzer;
+  const auto elf = ElfFile::load(sample("untested"));
+  CachedObject obj;
+  obj.info.machine = elf.machine();
+  obj.info.bits = elf.bits();
+  obj.info.needed = elf.needed();
+  obj.analysis = analyze_object(elf);
+  const std::string bytes = cache_encode(obj);
+  auto back = cache_decode(bytes);
+  REQUIRE(back);
+  CHECK(back->analysis == obj.analysis);
+  CHECK(back->info.needed == obj.info.needed);
+  // Every truncation, and single-byte changes: never a crash; an index out of range is refused
+  // rather than trusted (analysis would read out of bounds).
+  for (std::size_t n = 0; n < bytes.size(); n += 7) (void)cache_decode(bytes.substr(0, n));
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::string b = bytes;
+    b[i] = static_cast<char>(b[i] ^ 0x5a);
+    if (auto d = cache_decode(b)) {
+      for (const auto& f : d->analysis.functions) {
+        for (auto s : f.sites) CHECK(s < d->analysis.sites.size());
+        for (auto c : f.callees) CHECK(c < d->analysis.functions.size());
+        for (auto m : f.imports) CHECK(m < d->analysis.imports.size());
+      }
+    }
+  }
+}
+
+TEST_CASE("analyze cli: writes the profile, and bad input is one line and exit 2", "[analyze]") {
+  TempDir t;
+  auto r = run({tailor_bin(), "analyze", "--no-cache", "-o", t / "s.json", sample("untested")});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("may dlopen libz.so.1") != std::string::npos);
+  // The documented layout of static evidence.
+  const auto j = nlohmann::json::parse(tailor::test::read_text(t / "s.json"));
+  const auto& fsync = j.at("syscalls").at("x86_64").at("fsync");
+  CHECK(fsync.at("source") == "static");
+  CHECK(fsync.at("count") == 0);
+  REQUIRE(fsync.at("static").is_array());
+  const auto& site = fsync.at("static").at(0);
+  CHECK(site.at("object").get<std::string>().find("libc.so") != std::string::npos);
+  CHECK(site.at("address").get<std::string>().rfind("0x", 0) == 0);
+  CHECK(j.at("static").at("objects").size() >= 3);
+
+  // A bare name is looked up in PATH, like a shell.
+  auto ls = run({tailor_bin(), "analyze", "-q", "--no-cache", "-o", t / "ls.json", "ls"});
+  CHECK(ls.status == 0);
+  CHECK(ls.err.empty());
+
+  const std::string elf = sample("untested");
+  fs::copy_file(elf, t / "trunc");
+  fs::resize_file(t / "trunc", 1000);
+  std::ofstream(t / "text") << "#!/bin/sh\necho hi\n";
+  std::ofstream(t / "empty");
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {{t / "missing"}, "missing"},
+      {{t / "text"}, "text: invalid ELF header"},
+      {{t / "empty"}, "empty: file too short"},
+      {{t / "trunc"}, "trunc"},
+      {{"no-such-program-here"}, "not found in PATH"},
+      {{"--root", t / "nodir", "ls"}, "nodir"},
+  };
+  fs::create_directory(t / "out");
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {tailor_bin(), "analyze", "--no-cache", "-o", t / "out/o.json"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto b = run(argv);
+    INFO(c.args.back() << ": " << b.err);
+    CHECK(b.status == 2);
+    CHECK(b.err.find(c.says) != std::string::npos);
+    // One line (CLI11's own usage errors add its "Run with --help" hint).
+    if (c.args.front() != "--root") CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+  }
+  CHECK(count_files(t / "out") == 0);  // no output, no temp file left behind
+}
+
+TEST_CASE("analyze: generate unions static findings or reports them; record --static",
+          "[analyze]") {
+  TempDir t;
+  fs::create_directory(t / "w");
+  auto rec =
+      run({tailor_bin(), "record", "-q", "-o", t / "rec.json", "--", sample("untested"), t / "w"});
+  REQUIRE(rec.status == 0);
+  REQUIRE(
+      run({tailor_bin(), "analyze", "-q", "-o", t / "static.json", sample("untested")}).status ==
+      0);
+
+  // union (the default): the filter allows what the run never did but the code can.
+  auto u = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--seccomp", t / "union.json", "--runtime", "none"});
+  INFO(u.err);
+  REQUIRE(u.status == 0);
+  const auto union_policy =
+      tailor::seccomp_policy_from_json(tailor::test::read_text(t / "union.json"));
+  const auto allows = [](const tailor::SeccompPolicy& p, const std::string& name) {
+    for (const auto& rule : p.syscalls)
+      if (rule.action == "SCMP_ACT_ALLOW" &&
+          std::find(rule.names.begin(), rule.names.end(), name) != rule.names.end())
+        return true;
+    return false;
+  };
+  CHECK(allows(union_policy, "fsync"));
+  CHECK(allows(union_policy, "openat"));
+
+  // report: the filter holds only what the recording saw; the report names what is missing,
+  // under the function that makes it.
+  auto r = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--static-mode", "report", "--seccomp", t / "rep.json", "--runtime", "none"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto rep_policy = tailor::seccomp_policy_from_json(tailor::test::read_text(t / "rep.json"));
+  CHECK_FALSE(allows(rep_policy, "fsync"));
+  CHECK(allows(rep_policy, "openat"));
+  CHECK(r.out.find("Reachable but never exercised by your tests") != std::string::npos);
+  CHECK(r.out.find("libc.so.6") != std::string::npos);
+  CHECK(r.out.find("may dlopen: libz.so.1") != std::string::npos);
+  // "main  getrandom membarrier": the untested sample's own function and its two numbers.
+  bool main_line = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("  main ") == 0 && line.find("getrandom") != std::string::npos &&
+        line.find("membarrier") != std::string::npos)
+      main_line = true;
+  CHECK(main_line);
+  CHECK(r.out.find("  main ") != std::string::npos);
+  // openat was exercised: it is not in the report.
+  CHECK(r.out.find(" openat") == std::string::npos);
+
+  // report without any static findings is an error, not an empty report.
+  auto none = run({tailor_bin(), "generate", t / "rec.json", "--static-mode", "report"});
+  CHECK(none.status == 2);
+
+  // record --static: one profile with both kinds of evidence.
+  auto rs = run({tailor_bin(), "record", "-q", "--static", "-o", t / "both.json", "--",
+                 sample("untested"), t / "w"});
+  REQUIRE(rs.status == 0);
+  const Profile both = tailor::load_profile(t / "both.json");
+  const auto& calls = both.syscalls.at("x86_64");
+  REQUIRE(calls.count("fsync"));
+  CHECK(calls.at("fsync").by.empty());
+  CHECK_FALSE(calls.at("fsync").sites.empty());
+  REQUIRE(calls.count("openat"));
+  CHECK_FALSE(calls.at("openat").by.empty());
+  CHECK_FALSE(calls.at("openat").sites.empty());
+  CHECK(both.analysis.objects.count(canonical(sample("untested"))));
+}
