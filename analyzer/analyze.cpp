@@ -162,8 +162,10 @@ void reach(const std::vector<Scoped>& scope, Profile& out) {
     for (auto f : a.roots) push(o, f);
     if ((o == 0 || scope[o].interpreter) && a.entry >= 0)
       push(o, static_cast<std::uint32_t>(a.entry));
-    // A library loaded with dlopen is entered through dlsym: any export.
-    if (scope[o].dlopened || (o == 0 && scope[o].object->data.info.interpreter.empty()))
+    // A library loaded with dlopen is entered through dlsym: any export. So is a library
+    // analysed on its own (it has a soname, or no interpreter: libc.so.6 has both).
+    const DynInfo& info = scope[o].object->data.info;
+    if (scope[o].dlopened || (o == 0 && (info.interpreter.empty() || !info.soname.empty())))
       for (const auto& [name, f] : a.exports) push(o, f);
   }
   std::set<std::string> vdso_done;

@@ -33,18 +33,35 @@ std::string emit_summary(const Profile& p, std::size_t max_files) {
     for (const auto& a : argv) o << " " << a;
     o << "\n";
   }
+  bool any_static_only = false;
   for (const auto& [arch, calls] : p.syscalls) {
-    o << "syscalls " << arch << " (" << calls.size() << "):";
+    std::size_t static_only = 0;
+    for (const auto& [name, ev] : calls) static_only += ev.by.empty() && !ev.sites.empty();
+    o << "syscalls " << arch << " (" << calls.size();
+    if (static_only) o << ", " << static_only << " found only by static analysis*";
+    o << "):";
+    any_static_only |= static_only > 0;
     std::size_t col = 80;
     for (const auto& [name, ev] : calls) {
-      if (col + name.size() + 1 > 78) {
+      const std::string shown = name + (ev.by.empty() && !ev.sites.empty() ? "*" : "");
+      if (col + shown.size() + 1 > 78) {
         o << "\n ";
         col = 1;
       }
-      o << " " << name;
-      col += name.size() + 1;
+      o << " " << shown;
+      col += shown.size() + 1;
     }
     o << "\n";
+  }
+  if (!p.analysis.objects.empty()) {
+    std::uint64_t sites = 0, unresolved = 0;
+    for (const auto& [path, obj] : p.analysis.objects)
+      sites += obj.sites, unresolved += obj.unresolved;
+    o << "static analysis: " << p.analysis.objects.size() << " objects, " << sites
+      << " syscall sites (" << unresolved << " with a number not known statically)";
+    if (!p.analysis.missing.empty())
+      o << ", " << p.analysis.missing.size() << " libraries not found";
+    o << (any_static_only ? "; * = reachable, never recorded" : "") << "\n";
   }
   caps_section(o, "capabilities needed", p.capabilities);
   caps_section(o, "capabilities refused (hints: EPERM/EACCES)", p.capability_hints);

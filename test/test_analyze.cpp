@@ -18,6 +18,7 @@
 #include "tailor/analyze.h"
 #include "tailor/emitters.h"
 #include "tailor/seccomp.h"
+#include "tailor/syscalls.h"
 
 namespace fs = std::filesystem;
 using tailor::analyze_binaries;
@@ -70,11 +71,13 @@ std::size_t count_files(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("analyze: what the untested sample never ran is found, what it ran is too", "[analyze]") {
+namespace {
+
+void check_untested(const std::string& name) {
   TempDir t;
-  auto rec = record({sample("untested"), t.path()}, t / "rec.json");
+  auto rec = record({sample(name), t.path()}, t / "rec.json");
   REQUIRE(rec.run.status == 0);
-  const Profile st = analyze_binaries({sample("untested")}, {});
+  const Profile st = analyze_binaries({sample(name)}, {});
   INFO("recorded but not found: " << rec.profile.syscalls.size());
   CHECK(not_found(rec.profile, st).empty());
 
@@ -82,7 +85,7 @@ TEST_CASE("analyze: what the untested sample never ran is found, what it ran is 
   CHECK(has_site(st, "x86_64", "fsync", "libc.so"));
   CHECK(has_site(st, "x86_64", "syncfs", "libc.so"));
   // --raw: my_syscall(nr) wraps syscall(); the numbers are constants at main's calls only.
-  const std::string self = canonical(sample("untested"));
+  const std::string self = canonical(sample(name));
   CHECK(has_site(st, "x86_64", "getrandom", self, "main"));
   CHECK(has_site(st, "x86_64", "membarrier", self, "main"));
   // --table: lock_it/unlock_it are only reached through a table of pointers in data.
@@ -102,14 +105,69 @@ TEST_CASE("analyze: what the untested sample never ran is found, what it ran is 
   }
   CHECK(interp);
 
+  // The clock is read through the vDSO: no syscall recorded, the fallback counted.
+  CHECK_FALSE(tailor::test::has_syscall(rec.profile, "x86_64", "clock_gettime"));
+  CHECK(has_site(st, "x86_64", "clock_gettime", "[vdso]", "clock_gettime"));
+
   // --dlopen adds the library (all its exports count) and its own closure.
   AnalyzeOptions o;
   o.dlopen = {"libz.so.1"};
-  const Profile with = analyze_binaries({sample("untested")}, o);
+  const Profile with = analyze_binaries({sample(name)}, o);
   bool libz = false;
   for (const auto& [path, obj] : with.analysis.objects)
     if (path.find("libz.so.1") != std::string::npos) libz = true;
   CHECK(libz);
+}
+
+}  // namespace
+
+TEST_CASE("analyze: what the untested sample never ran is found, what it ran is too (PIE)",
+          "[analyze]") {
+  check_untested("untested");
+}
+
+TEST_CASE("analyze: the same for a position-dependent executable", "[analyze]") {
+  REQUIRE(tailor::analyzer::ElfFile::load(sample("untested_nopie")).kind() ==
+          tailor::analyzer::ElfKind::kExecutable);
+  check_untested("untested_nopie");
+}
+
+TEST_CASE("analyze: a shared library's exported functions each reach their own syscalls",
+          "[analyze]") {
+  using namespace tailor::analyzer;
+  const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  const auto elf = ElfFile::load(libc);
+  const auto a = analyze_object(elf);
+  // The syscalls an exported function reaches inside libc, by its own call graph.
+  const auto reach = [&](const std::string& fn) {
+    std::set<std::string> names;
+    std::vector<std::uint32_t> work{a.exports.at(fn)};
+    std::set<std::uint32_t> seen(work.begin(), work.end());
+    const auto arch = *tailor::arch_token("x86_64");
+    while (!work.empty()) {
+      const auto f = work.back();
+      work.pop_back();
+      for (auto s : a.functions[f].sites)
+        if (a.sites[s].nr) names.insert(tailor::syscall_name(arch, *a.sites[s].nr));
+      for (auto c : a.functions[f].callees)
+        if (seen.insert(c).second) work.push_back(c);
+    }
+    return names;
+  };
+  CHECK(reach("getpid") == std::set<std::string>{"getpid"});
+  // fsync is a cancellation point: it also reaches what thread cancellation does (signals,
+  // unwinding, exit), but nothing of the network.
+  const auto fsync = reach("fsync");
+  CHECK(fsync.count("fsync"));
+  CHECK_FALSE(fsync.count("socket"));
+  CHECK_FALSE(fsync.count("connect"));
+  const auto opendir = reach("opendir");
+  CHECK(opendir.count("openat"));
+  CHECK_FALSE(opendir.count("socket"));
+  // Analysed on its own, a library counts every export as an entry.
+  const Profile st = analyze_binaries({libc}, {});
+  CHECK(tailor::test::has_syscall(st, "x86_64", "socket"));
+  CHECK(tailor::test::has_syscall(st, "x86_64", "fsync"));
 }
 
 TEST_CASE("analyze: recall against recordings of Debian programs nobody here wrote", "[analyze]") {
