@@ -391,3 +391,38 @@ TEST_CASE("analyze: generate unions static findings or reports them; record --st
   CHECK_FALSE(calls.at("openat").sites.empty());
   CHECK(both.analysis.objects.count(canonical(sample("untested"))));
 }
+
+TEST_CASE("analyze cli: --root analyses a root filesystem's binary with the root's libraries",
+          "[analyze]") {
+  // A minimal root: the sample at a path that exists only inside it, its libraries under the
+  // root's /lib/x86_64-linux-gnu and ld.so under /lib64, as in a Debian image.
+  TempDir root;
+  fs::create_directories(root / "app");
+  fs::create_directories(root / "lib/x86_64-linux-gnu");
+  fs::create_directories(root / "lib64");
+  fs::copy_file(sample("untested"), root / "app/untested");
+  fs::permissions(root / "app/untested", fs::perms::owner_exec, fs::perm_options::add);
+  fs::copy_file("/lib/x86_64-linux-gnu/libc.so.6", root / "lib/x86_64-linux-gnu/libc.so.6");
+  fs::copy_file("/lib64/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
+  TempDir t;
+  auto r = run({tailor_bin(), "analyze", "--no-cache", "--root", root.path(), "-o", t / "r.json",
+                "/app/untested"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const Profile in_root = tailor::load_profile(t / "r.json");
+  // Objects are named as the container sees them.
+  std::set<std::string> objects;
+  for (const auto& [path, obj] : in_root.analysis.objects) objects.insert(path);
+  CHECK(objects == std::set<std::string>{"/app/untested", "/lib/x86_64-linux-gnu/libc.so.6",
+                                         "/lib64/ld-linux-x86-64.so.2"});
+  // Same code, same findings as on the host.
+  const Profile host = analyze_binaries({sample("untested")}, {});
+  CHECK(in_root.syscalls.at("x86_64").size() == host.syscalls.at("x86_64").size());
+  // Without the library in the root it is missing, not taken from the host.
+  fs::remove(root / "lib/x86_64-linux-gnu/libc.so.6");
+  auto m = run({tailor_bin(), "analyze", "--no-cache", "--root", root.path(), "-o", t / "m.json",
+                "/app/untested"});
+  CHECK(m.status == 0);
+  CHECK(m.err.find("library not found: libc.so.6") != std::string::npos);
+  CHECK(tailor::load_profile(t / "m.json").analysis.missing.count("libc.so.6"));
+}
