@@ -18,13 +18,18 @@
 #include "tailor/analyze.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "elf_file.h"
 #include "object_cache.h"
@@ -74,11 +79,15 @@ const std::map<std::string, std::vector<std::string>>& vdso_fallbacks() {
 struct Object {
   std::string host_path;
   ElfIdentity id;
+  std::string key;               // in the cache
+  std::unique_ptr<ElfFile> elf;  // parsed, until its analysis is done
   CachedObject data;
 };
 
 // Loads objects once per host path: from the cache when it has the build-id, else by parsing
-// and disassembling (and then storing).
+// (at once: resolution needs the dynamic section) and disassembling (later, in finish(), all
+// pending objects in parallel: Capstone's decoding is most of the time of a cold analysis,
+// and a closure is a handful of independent objects).
 class ObjectStore {
  public:
   ObjectStore(std::string cache_dir, AnalyzeStats& stats)
@@ -89,12 +98,13 @@ class ObjectStore {
     auto obj = std::make_unique<Object>();
     obj->host_path = host_path;
     obj->id = identify_elf_file(host_path);
-    const std::string key = cache_dir_.empty() ? "" : cache_key(host_path, obj->id);
-    if (auto cached = cache_load(cache_dir_, key)) {
+    obj->key = cache_dir_.empty() ? "" : cache_key(host_path, obj->id);
+    if (auto cached = cache_load(cache_dir_, obj->key)) {
       obj->data = std::move(*cached);
       ++stats_.cached;
     } else {
-      const ElfFile elf = ElfFile::load(host_path);
+      obj->elf = std::make_unique<ElfFile>(ElfFile::load(host_path));
+      const ElfFile& elf = *obj->elf;
       DynInfo& d = obj->data.info;
       d.machine = elf.machine();
       d.bits = elf.bits();
@@ -103,8 +113,7 @@ class ObjectStore {
       d.rpath = elf.rpath();
       d.runpath = elf.runpath();
       d.needed = elf.needed();
-      obj->data.analysis = analyze_object(elf);
-      cache_store(cache_dir_, key, obj->data);
+      pending_.push_back(obj.get());
     }
     ++stats_.objects;
     return *objects_.emplace(host_path, std::move(obj)).first->second;
@@ -114,10 +123,40 @@ class ObjectStore {
     return [this](const std::string& host_path) { return get(host_path).data.info; };
   }
 
+  // Disassembles every object loaded since the last call, on all CPUs, and caches the results.
+  void finish() {
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto work = [&] {
+      for (std::size_t i; (i = next++) < pending_.size();) {
+        try {
+          pending_[i]->data.analysis = analyze_object(*pending_[i]->elf);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    };
+    const std::size_t n =
+        std::min<std::size_t>(pending_.size(), std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (std::size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
+    for (Object* o : pending_) {
+      o->elf.reset();
+      cache_store(cache_dir_, o->key, o->data);
+    }
+    pending_.clear();
+  }
+
  private:
   std::string cache_dir_;
   AnalyzeStats& stats_;
   std::map<std::string, std::unique_ptr<Object>> objects_;
+  std::vector<Object*> pending_;
 };
 
 struct Scoped {
@@ -231,16 +270,34 @@ bool is_elf_file(const std::string& path) {
 }  // namespace
 
 Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, AnalyzeStats* stats) {
+  AnalyzeStats local;
+  AnalyzeStats& st = stats ? *stats : local;
   std::vector<std::string> binaries;
   // Scripts ran too, but their interpreter is an ELF executable the recording also saw.
   for (const auto& [path, exe] : recorded.process.executables)
     if (is_elf_file(path)) binaries.push_back(path);
-  AnalyzeOptions o = opts;
-  for (const auto& [path, ev] : recorded.process.exec_mappings)
-    if (!path.empty() && path[0] == '/' && !recorded.process.executables.count(path) &&
-        is_elf_file(path))
-      o.dlopen.push_back(path);
-  return analyze_binaries(binaries, o, stats);
+  AnalyzeStats first;
+  Profile out = analyze_binaries(binaries, opts, &first);
+  // What the run mapped executable that no closure holds was loaded with dlopen. Each such
+  // library is analysed as a library on its own (every export an entry, its own closure), not
+  // added to every executable's scope: one executable's plugin says nothing about another.
+  std::set<std::string> known;
+  for (const auto& [path, obj] : out.analysis.objects) {
+    std::error_code ec;
+    known.insert(std::filesystem::weakly_canonical(opts.root + path, ec).string());
+  }
+  std::vector<std::string> loaded;
+  for (const auto& [path, ev] : recorded.process.exec_mappings) {
+    if (path.empty() || path[0] != '/' || !is_elf_file(path)) continue;
+    std::error_code ec;
+    if (!known.count(std::filesystem::weakly_canonical(path, ec).string())) loaded.push_back(path);
+  }
+  AnalyzeStats second;
+  if (!loaded.empty()) merge_into(out, analyze_binaries(loaded, opts, &second));
+  st.objects = first.objects + second.objects;
+  st.cached = first.cached + second.cached;
+  st.seconds = first.seconds + second.seconds;
+  return out;
 }
 
 std::string default_cache_dir() {
@@ -274,6 +331,7 @@ Profile analyze_binaries(const std::vector<std::string>& binaries, const Analyze
       };
     }
     const Closure closure = resolve_closure(bin, ro, read);
+    store.finish();
     // Pass 2: each object once, in ld.so's scope order.
     std::vector<Scoped> scope;
     std::set<std::string> in_scope;

@@ -36,9 +36,9 @@ struct AnalyzeStats {
 Profile analyze_binaries(const std::vector<std::string>& binaries, const AnalyzeOptions& opts,
                          AnalyzeStats* stats = nullptr);
 
-// What `record --static` analyses: every ELF executable the recording saw run, each with the
-// libraries the run mapped executable that its closure does not hold (loaded with dlopen:
-// Python's extension modules, plugins) added as --dlopen would.
+// What `record --static` analyses: every ELF executable the recording saw run, and each library
+// the run mapped executable that none of their closures holds (loaded with dlopen: Python's
+// extension modules, plugins), as a library analysed on its own.
 Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts,
                          AnalyzeStats* stats = nullptr);
 
