@@ -259,14 +259,12 @@ void describe(const Scoped& s, Profile& out) {
   out.analysis.objects[s.loaded->path] = std::move(so);
 }
 
-}  // namespace
-
-namespace {
 bool is_elf_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char m[4] = {};
   return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
+
 }  // namespace
 
 Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, AnalyzeStats* stats) {

@@ -286,11 +286,18 @@ the filter (--runtime; measured, see README). Argument filters restrict clone/
 unshare to the namespaces used, socket() to the address families used and
 personality() to the values used (--no-arg-filters turns them off).
 
+Static findings (tailor analyze, or record --static) join with --static F:
+  --static-mode union   (default) the filters allow what the code can reach too
+  --static-mode report  the filters hold only what was recorded; a report of the
+                        syscalls reachable but never exercised, by function, is
+                        written to --report (default stdout)
+
 Examples:
   tailor generate app.json --seccomp seccomp.json --flags docker
   tailor generate unit.json integration.json --seccomp s.json --apparmor aa --name myapp
   tailor generate app.json --oci seccomp-oci.json --runtime crun
-  tailor generate app.json --spo app-seccomp.yaml --flags k8s --flags-output sc.yaml)";
+  tailor generate app.json --spo app-seccomp.yaml --flags k8s --flags-output sc.yaml
+  tailor generate app.json --static static.json --static-mode report)";
 
 }  // namespace
 
