@@ -426,3 +426,37 @@ TEST_CASE("analyze cli: --root analyses a root filesystem's binary with the root
   CHECK(m.err.find("library not found: libc.so.6") != std::string::npos);
   CHECK(tailor::load_profile(t / "m.json").analysis.missing.count("libc.so.6"));
 }
+
+TEST_CASE("analyze: the union profile runs the paths the recording never took", "[analyze]") {
+  TempDir t;
+  fs::create_directory(t / "w");
+  REQUIRE(run({tailor_bin(), "record", "-q", "--static", "-o", t / "p.json", "--",
+               sample("untested"), t / "w"})
+              .status == 0);
+  REQUIRE(run({tailor_bin(), "generate", t / "p.json", "--seccomp", t / "union.json",
+               "--runtime", "none"})
+              .status == 0);
+  REQUIRE(run({tailor_bin(), "generate", t / "p.json", "--static-mode", "report", "--seccomp",
+               t / "recorded.json", "--runtime", "none", "--report", t / "report.txt"})
+              .status == 0);
+  const std::vector<std::string> untested_paths = {sample("untested"), t / "w", "--sync", "--raw",
+                                                   "--table"};
+  // Enforced, with every untested path taken: the recorded-only filter denies their calls...
+  std::vector<std::string> enforce = {tailor_bin(), "run", "-q", "--fail-on-violation",
+                                      "--report", t / "r1.json", "--seccomp", t / "recorded.json",
+                                      "--"};
+  enforce.insert(enforce.end(), untested_paths.begin(), untested_paths.end());
+  auto denied = run(enforce);
+  INFO(denied.err);
+  CHECK(denied.status == 3);
+  const auto report = tailor::test::read_text(t / "r1.json");
+  for (const char* call : {"fsync", "syncfs", "getrandom", "membarrier", "flock"})
+    CHECK(report.find(call) != std::string::npos);
+  // ...and the union filter allows them all.
+  std::vector<std::string> allowed = {tailor_bin(), "run", "-q", "--fail-on-violation",
+                                      "--seccomp", t / "union.json", "--"};
+  allowed.insert(allowed.end(), untested_paths.begin(), untested_paths.end());
+  auto ok = run(allowed);
+  INFO(ok.err);
+  CHECK(ok.status == 0);
+}
