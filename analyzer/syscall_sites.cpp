@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "tailor/error.h"
@@ -72,6 +73,7 @@ struct Insn {
     std::uint16_t reg = 0;  // REG: the register; MEM: the base register
     std::uint16_t seg = 0;  // MEM: the segment register
     std::int64_t val = 0;   // IMM: the value; MEM: the displacement
+    std::uint8_t size = 0;  // bytes the operand reads or writes
   } ops[2];
   bool ends_flow = false;  // ret, jmp, call: the straight line before it is another path
 };
@@ -156,10 +158,25 @@ struct Abi {
 };
 const Abi kSysV{{X86_REG_RDI, X86_REG_RSI, X86_REG_RDX, X86_REG_RCX, X86_REG_R8, X86_REG_R9},
                 {X86_REG_RBX, X86_REG_RBP, X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15}};
-// Go's register ABI keeps nothing across a call.
+// Go's register ABI (ABIInternal) keeps nothing across a call. Go's assembly functions use
+// ABI0 instead, every argument on the stack; an argument index past the registers names a
+// stack word: kGo.args.size() + k is the k-th word of the stack arguments ([rsp+8+8k] at the
+// callee's entry, [rsp+8k] at a call). That is where ABI0 takes its first argument (the
+// syscall number of syscall.rawSyscallNoError and rawVforkSyscall), and where ABIInternal
+// puts arguments that do not fit in registers.
 const Abi kGo{{X86_REG_RAX, X86_REG_RBX, X86_REG_RCX, X86_REG_RDI, X86_REG_RSI, X86_REG_R8,
                X86_REG_R9, X86_REG_R10, X86_REG_R11},
               {}};
+// In a Go binary the tracer also follows a value through a slot of the stack frame: a `want`
+// of kGoSlot + d is the 8-byte word at [rsp+d] (d >= 0, relative to rsp at that instruction).
+constexpr unsigned kGoSlot = 0x10000;
+constexpr std::int64_t kGoMaxFrame = 1 << 20;  // larger offsets are not a frame's
+// The stack word that holds Go argument `arg` (at least kGo.args.size()) just before a call,
+// or before a tail jump (which leaves the return address of the caller's caller at [rsp]).
+unsigned go_stack_arg_slot(int arg, bool tail) {
+  const auto k = static_cast<unsigned>(arg) - static_cast<unsigned>(kGo.args.size());
+  return kGoSlot + 8 * k + (tail ? 8 : 0);
+}
 // i386: C passes arguments on the stack, but glibc's internal helpers take them in registers
 // (regparm(3): eax, edx, ecx), as does the `int $0x80; ret` entry that %gs:0x10 points to
 // before the vDSO is known.
@@ -220,6 +237,13 @@ class Tracer {
          std::map<std::uint64_t, unsigned> thunks)
       : v_(v), first_(first), fn_(fn), abi_(abi), thunks_(std::move(thunks)) {}
 
+  // Go binaries: follow values through stack slots too (see go_step). `abi0`: entry addresses
+  // of the ABI0 functions (assembly), which take arguments and return results on the stack.
+  void follow_go_frames(std::set<std::uint64_t> abi0) {
+    go_ = true;
+    abi0_ = std::move(abi0);
+  }
+
   // The values `reg` can hold just before instruction `at` executes.
   Origin trace(std::size_t at, unsigned reg) {
     const std::uint32_t f = fn_[at];
@@ -239,7 +263,7 @@ class Tracer {
         break;
       }
       if (pos == start) {
-        if (int a = abi_.arg_index(want); a >= 0) {
+        if (int a = go_ ? go_entry_arg(want) : abi_.arg_index(want); a >= 0) {
           out.arg = a;
         } else {
           out.unknown = true;
@@ -267,6 +291,7 @@ class Tracer {
   void step(std::size_t p, unsigned want, Origin& out, std::set<std::uint64_t>& values,
             std::vector<std::pair<std::size_t, unsigned>>& work) const {
     const Insn& in = v_[p];
+    if (go_ && go_step(p, want, out, values, work)) return;
     if (in.id == X86_INS_CALL) {
       const auto thunk = in.nops == 1 && in.ops[0].type == X86_OP_IMM
                              ? thunks_.find(static_cast<std::uint64_t>(in.ops[0].val))
@@ -317,6 +342,130 @@ class Tracer {
     out.unknown = true;  // written some other way: not a constant we can see
   }
 
+  // A memory operand [rsp+d] (no index, no segment): d, the offset into the frame.
+  static std::optional<std::int64_t> frame_offset(const Insn::Op& op) {
+    if (op.type != X86_OP_MEM || op.reg != X86_REG_RSP || op.seg != X86_REG_INVALID)
+      return std::nullopt;
+    return op.val;
+  }
+
+  // Go at a function's entry: the argument a register or a stack word there holds, or -1.
+  int go_entry_arg(unsigned want) const {
+    if (want < kGoSlot) return abi_.arg_index(want);
+    const std::int64_t d = static_cast<std::int64_t>(want - kGoSlot) - 8;  // [rsp]: return addr
+    if (d < 0 || d % 8 != 0) return -1;
+    return static_cast<int>(abi_.args.size() + static_cast<std::size_t>(d / 8));
+  }
+
+  // Go's compiler keeps values in its frame across calls: Go's register ABI saves no register
+  // for the caller, so a value live across a call is spilled to [rsp+d] and loaded back (as
+  // syscall.Syscall does with the number around runtime.entersyscall), and ABI0 callees take
+  // their arguments from stores to [rsp+8k] just before the call. This step follows a register
+  // loaded from a frame slot to the slot, and a slot back to what was stored there. Go code
+  // addresses its frame through rsp, whose offset changes only in prologues and epilogues
+  // (sub/add rsp, and push/pop in assembly), which shift the slot's offset accordingly.
+  // Handles every instruction for a slot; for a register, only a load from a slot (false: the
+  // generic step decides).
+  bool go_step(std::size_t p, unsigned want, Origin& out, std::set<std::uint64_t>& values,
+               std::vector<std::pair<std::size_t, unsigned>>& work) const {
+    const Insn& in = v_[p];
+    const auto to_slot = [&](std::int64_t d) {
+      if (d >= 0 && d < kGoMaxFrame) {
+        work.emplace_back(p, kGoSlot + static_cast<unsigned>(d));
+      } else {
+        out.unknown = true;
+      }
+    };
+    if (want < kGoSlot) {
+      if (in.id != X86_INS_MOV || in.nops != 2 || in.ops[0].type != X86_OP_REG ||
+          family(in.ops[0].reg) != want)
+        return false;
+      const auto d = frame_offset(in.ops[1]);
+      if (!d) return false;
+      to_slot(*d);
+      return true;
+    }
+    const std::int64_t off = want - kGoSlot;
+    // The stored value: an immediate, or a register followed on from here.
+    const auto stored = [&](const Insn::Op& src) {
+      if (src.type == X86_OP_IMM) {
+        values.insert(static_cast<std::uint64_t>(src.val));
+      } else if (src.type == X86_OP_REG) {
+        work.emplace_back(p, family(src.reg));
+      } else {
+        out.unknown = true;
+      }
+    };
+    switch (in.id) {
+      case X86_INS_CALL: {
+        // A Go function keeps to its own frame, below the caller's. An ABI0 callee writes its
+        // results above its arguments in the caller's frame; where it is not known (a call
+        // through a register) the slot may have been written too.
+        const bool direct = in.nops == 1 && in.ops[0].type == X86_OP_IMM;
+        if (direct && !abi0_.count(static_cast<std::uint64_t>(in.ops[0].val))) {
+          work.emplace_back(p, want);
+        } else {
+          out.unknown = true;
+        }
+        return true;
+      }
+      case X86_INS_PUSH:  // [rsp-8] = src: the slot at 0 after the push is src
+        if (off == 0) {
+          stored(in.ops[0]);
+        } else {
+          to_slot(off - 8);
+        }
+        return true;
+      case X86_INS_POP:
+        if (in.nops == 1 && in.ops[0].type == X86_OP_REG) {
+          to_slot(off + 8);
+        } else {
+          out.unknown = true;
+        }
+        return true;
+      case X86_INS_LEAVE:
+      case X86_INS_ENTER:
+      case X86_INS_PUSHF:
+      case X86_INS_PUSHFQ:
+      case X86_INS_POPF:
+      case X86_INS_POPFQ:
+        out.unknown = true;
+        return true;
+      default:
+        break;
+    }
+    if (in.nops == 0) {
+      work.emplace_back(p, want);
+      return true;
+    }
+    const Insn::Op& dst = in.ops[0];
+    const bool reads_only = in.id == X86_INS_CMP || in.id == X86_INS_TEST || in.id == X86_INS_BT;
+    if (dst.type == X86_OP_REG && family(dst.reg) == X86_REG_RSP && !reads_only) {
+      const bool imm = in.nops == 2 && in.ops[1].type == X86_OP_IMM;
+      if (in.id == X86_INS_SUB && imm) {
+        to_slot(off - in.ops[1].val);  // before `sub rsp, n` the slot was n bytes lower
+      } else if (in.id == X86_INS_ADD && imm) {
+        to_slot(off + in.ops[1].val);
+      } else {
+        out.unknown = true;  // rsp set some other way: the frame is not followed
+      }
+      return true;
+    }
+    if (const auto d = frame_offset(dst); d && !reads_only) {
+      const std::int64_t size = dst.size ? dst.size : 8;
+      if (*d == off && in.id == X86_INS_MOV && in.nops == 2 && size >= 4) {
+        stored(in.ops[1]);
+      } else if (*d < off + 8 && off < *d + size) {
+        out.unknown = true;  // part of the slot written, or written by arithmetic
+      } else {
+        work.emplace_back(p, want);
+      }
+      return true;
+    }
+    work.emplace_back(p, want);
+    return true;
+  }
+
   bool is_callee_saved(unsigned fam) const {
     return std::find(abi_.callee_saved.begin(), abi_.callee_saved.end(), fam) !=
            abi_.callee_saved.end();
@@ -343,8 +492,23 @@ class Tracer {
   const std::vector<std::uint32_t>& fn_;
   const Abi& abi_;
   std::map<std::uint64_t, unsigned> thunks_;
+  bool go_ = false;
+  std::set<std::uint64_t> abi0_;
   std::map<std::uint32_t, std::map<std::uint64_t, std::vector<std::size_t>>> preds_;
 };
+
+// Go (>= 1.17) names the symbol of an ABI0 function (assembly, stack arguments) with the
+// suffix ".abi0" (runtime.read.abi0, syscall.rawSyscallNoError.abi0); its ABIInternal name, if
+// Go code elsewhere calls it, is a compiler-made wrapper that stores the registers to the stack.
+std::set<std::uint64_t> go_abi0_functions(const ElfFile& elf) {
+  std::set<std::uint64_t> out;
+  constexpr std::string_view kSuffix = ".abi0";
+  for (const auto& sym : elf.symbols())
+    if (sym.function && sym.defined && sym.name.size() > kSuffix.size() &&
+        std::string_view(sym.name).substr(sym.name.size() - kSuffix.size()) == kSuffix)
+      out.insert(sym.addr);
+  return out;
+}
 
 bool is_plt(const std::string& section) {
   return section == ".plt" || section == ".plt.sec" || section == ".plt.got" || section == ".iplt";
@@ -380,6 +544,7 @@ std::vector<Insn> decode(const ElfFile& elf, bool x86_64) {
         for (int k = 0; k < in.nops; ++k) {
           const cs_x86_op& o = x.operands[k];
           in.ops[k].type = static_cast<std::uint8_t>(o.type);
+          in.ops[k].size = o.size;
           if (o.type == X86_OP_REG) in.ops[k].reg = static_cast<std::uint16_t>(o.reg);
           if (o.type == X86_OP_IMM) in.ops[k].val = o.imm;
           if (o.type == X86_OP_MEM) {
@@ -431,13 +596,30 @@ std::size_t SiteScan::unresolved() const {
 }
 
 const std::vector<Wrapper>& go_wrappers() {
+  // Go 1.19, amd64. The runtime makes its own syscalls in assembly with constant numbers
+  // (runtime.read.abi0: `mov eax, 0; syscall`); everything else funnels into
+  // runtime/internal/syscall.Syscall6 (ABIInternal assembly: number in rax), which the syscall
+  // package reaches as RawSyscall6 (linknamed) from RawSyscall, Syscall and Syscall6 (Go
+  // functions, number in rax; Syscall spills it around runtime.entersyscall). Two assembly
+  // functions of package syscall make their own syscall with the number on the stack:
+  // rawSyscallNoError and rawVforkSyscall (ABI0, `mov rax, [rsp+8]`), as do those of
+  // golang.org/x/sys/unix (ABI0 assembly; Syscall and friends tail-jump to package syscall's
+  // ABI0 wrappers). The analyzer derives all of these from their code; the names are the
+  // fallback where it cannot (a body that changes between Go versions).
   static const std::vector<Wrapper> w = [] {
+    const int stack0 = static_cast<int>(kGo.args.size());  // ABI0: first stack argument
     std::vector<Wrapper> out;
-    for (const char* pkg : {"syscall.", "golang.org/x/sys/unix.", "internal/syscall/unix."})
-      for (const char* fn :
-           {"Syscall", "Syscall6", "RawSyscall", "RawSyscall6", "rawSyscallNoError",
-            "RawSyscallNoError", "SyscallNoError", "rawVforkSyscall"})
-        out.push_back({std::string(pkg) + fn, 0});
+    for (const char* fn : {"Syscall", "Syscall6", "RawSyscall", "RawSyscall6"}) {
+      out.push_back({std::string("syscall.") + fn, 0});
+      out.push_back({std::string("syscall.") + fn + ".abi0", stack0});
+    }
+    for (const char* fn : {"rawSyscallNoError", "rawVforkSyscall"})
+      out.push_back({std::string("syscall.") + fn + ".abi0", stack0});
+    for (const char* fn : {"Syscall", "Syscall6", "RawSyscall", "RawSyscall6", "SyscallNoError",
+                           "RawSyscallNoError"}) {
+      out.push_back({std::string("golang.org/x/sys/unix.") + fn, 0});
+      out.push_back({std::string("golang.org/x/sys/unix.") + fn + ".abi0", stack0});
+    }
     out.push_back({"runtime/internal/syscall.Syscall6", 0});
     return out;
   }();
@@ -536,6 +718,7 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
     }
   }
   Tracer tracer(v, first, fn, abi, std::move(thunks));
+  if (go) tracer.follow_go_frames(go_abi0_functions(elf));
   // One site per number the instruction can make; a site without a number says why: its
   // function passes an argument on (a wrapper) or the number is not visible (unresolved).
   const auto add_sites = [&](SyscallSite s, const Origin& o, std::uint32_t f) {
@@ -617,10 +800,12 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
     for (const auto& w : imported_wrappers)
       if (x86_64 && imp.plt_addr && imp.symbol == w.function)
         targets[imp.plt_addr] = {w.function, w.arg};
+  // Go's wrappers by name, unless the function's own syscall instruction already said how it
+  // takes the number (its code follows the Go version the binary was built with).
   if (go)
     for (const auto& w : go_wrappers())
       for (const auto& sym : elf.symbols())
-        if (sym.function && sym.defined && sym.name == w.function)
+        if (sym.function && sym.defined && sym.name == w.function && !wrapper_entry.count(sym.addr))
           targets[sym.addr] = {w.function, w.arg};
   std::set<std::uint64_t> done_calls;
   for (int round = 0; round < 4; ++round) {
@@ -643,7 +828,10 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
       s.addr = in.addr;
       s.wrapper = t->second.first;
       s.function = out.functions[f].name;
-      const Origin o = tracer.trace(i, abi.arg_register(t->second.second));
+      const int arg = t->second.second;
+      const Origin o = tracer.trace(i, go && arg >= static_cast<int>(kGo.args.size())
+                                           ? go_stack_arg_slot(arg, in.id == X86_INS_JMP)
+                                           : abi.arg_register(arg));
       if (o.arg >= 0) grew |= wrapper_entry.emplace(starts[f], o.arg).second;
       add_sites(std::move(s), o, f);
     }

@@ -89,8 +89,9 @@ struct ObjectAnalysis {
   bool operator==(const ObjectAnalysis&) const = default;
 };
 
-// The syscall-wrapper functions of Go's runtime and syscall package, which take the number as
-// their first argument (Go's register ABI: in rax).
+// The syscall-wrapper functions of Go's runtime, syscall package and golang.org/x/sys/unix:
+// the number is their first argument, in rax (Go's register ABI) or, for assembly functions
+// (ABI0, symbol suffix ".abi0"), in the first stack word (argument index 9, see kGo).
 const std::vector<Wrapper>& go_wrappers();
 
 // Disassembles the object once and builds its ObjectAnalysis. `imported_wrappers`: wrappers

@@ -37,6 +37,7 @@ PACKAGES=(
   apparmor python3-yaml
   crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
   containernetworking-plugins iptables seccomp jq
+  golang-go  # a Go sample for tailor analyze
 )
 
 section() {
