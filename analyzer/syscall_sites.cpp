@@ -21,6 +21,7 @@
 #include <string_view>
 #include <utility>
 
+#include "aarch64.h"
 #include "tailor/error.h"
 
 namespace tailor::analyzer {
@@ -627,6 +628,7 @@ const std::vector<Wrapper>& go_wrappers() {
 }
 
 ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& imported_wrappers) {
+  if (elf.machine() == Machine::kAarch64) return analyze_aarch64(elf, imported_wrappers);
   ObjectAnalysis out;
   if (elf.machine() != Machine::kX86_64 && elf.machine() != Machine::kI386) return out;
   const bool x86_64 = elf.machine() == Machine::kX86_64;

@@ -1,0 +1,3 @@
+module tailor/aarch64go
+
+go 1.19
