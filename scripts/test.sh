@@ -37,7 +37,9 @@ PACKAGES=(
   apparmor python3-yaml
   crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
   containernetworking-plugins iptables seccomp jq
-  golang-go  # a Go sample for tailor analyze
+  # tailor analyze: a Go sample (x86_64 and arm64), and lld to link an aarch64 shared object
+  # from clang's cross-compiled code (no aarch64 gcc or libraries are needed)
+  golang-go lld
 )
 
 section() {
