@@ -29,45 +29,12 @@
 #include <utility>
 
 #include "aarch64.h"
+#include "capstone.h"
 #include "tailor/error.h"
 
 namespace tailor::analyzer {
 
 namespace {
-
-// One owner per Capstone handle (cs_close).
-class Disassembler {
- public:
-  Disassembler() {
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &h_) != CS_ERR_OK)
-      throw Error("capstone: cannot open the aarch64 disassembler");
-    cs_option(h_, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_option(h_, CS_OPT_SKIPDATA, CS_OPT_ON);
-  }
-  ~Disassembler() { cs_close(&h_); }
-  Disassembler(const Disassembler&) = delete;
-  Disassembler& operator=(const Disassembler&) = delete;
-  csh get() const { return h_; }
-
- private:
-  csh h_ = 0;
-};
-
-// One reusable instruction with its detail (cs_malloc / cs_free): decoding a whole section with
-// cs_disasm would allocate a detailed cs_insn per instruction.
-class InsnBuffer {
- public:
-  explicit InsnBuffer(csh h) : insn_(cs_malloc(h)) {
-    if (!insn_) throw Error("capstone: out of memory");
-  }
-  ~InsnBuffer() { cs_free(insn_, 1); }
-  InsnBuffer(const InsnBuffer&) = delete;
-  InsnBuffer& operator=(const InsnBuffer&) = delete;
-  cs_insn* get() const { return insn_; }
-
- private:
-  cs_insn* insn_;
-};
 
 // family() maps w<n> to x<n> by offset: Capstone numbers both runs consecutively (x29/x30 and
 // w29/w30 sit elsewhere in its enum and are mapped one by one).
@@ -167,7 +134,7 @@ bool is_plt(const std::string& section) {
 // their sections all start at 0). PLT stubs are left out: they are not functions, calls to them
 // are imports.
 std::vector<Insn> decode(const ElfFile& elf, std::vector<Unit>& units) {
-  Disassembler dis;
+  Disassembler dis(CS_ARCH_ARM64, CS_MODE_ARM, "aarch64");
   InsnBuffer buf(dis.get());
   std::vector<const ElfCode*> sections;
   for (const auto& c : elf.code())

@@ -104,15 +104,7 @@ class ObjectStore {
       ++stats_.cached;
     } else {
       obj->elf = std::make_unique<ElfFile>(ElfFile::load(host_path));
-      const ElfFile& elf = *obj->elf;
-      DynInfo& d = obj->data.info;
-      d.machine = elf.machine();
-      d.bits = elf.bits();
-      d.interpreter = elf.interpreter();
-      d.soname = elf.soname();
-      d.rpath = elf.rpath();
-      d.runpath = elf.runpath();
-      d.needed = elf.needed();
+      obj->data.info = dyn_info_of(*obj->elf);
       pending_.push_back(obj.get());
     }
     ++stats_.objects;

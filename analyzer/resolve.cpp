@@ -593,7 +593,10 @@ Closure Resolver::run(const std::string& binary) {
 }  // namespace
 
 DynInfo read_dyn_info(const std::string& host_path) {
-  const ElfFile f = ElfFile::load(host_path);
+  return dyn_info_of(ElfFile::load(host_path));
+}
+
+DynInfo dyn_info_of(const ElfFile& f) {
   DynInfo d;
   d.machine = f.machine();
   d.bits = f.bits();

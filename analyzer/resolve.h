@@ -28,6 +28,7 @@ struct DynInfo {  // what resolution needs from one ELF object
 // Reads DynInfo from a file on this machine (host path). Throws tailor::Error for non-ELF.
 using DynReader = std::function<DynInfo(const std::string& host_path)>;
 DynInfo read_dyn_info(const std::string& host_path);  // default reader: ElfFile::load
+DynInfo dyn_info_of(const ElfFile& elf);
 
 struct ResolveOptions {
   std::string root;                       // "" = this machine; else a root filesystem (container)

@@ -22,46 +22,12 @@
 #include <utility>
 
 #include "aarch64.h"
+#include "capstone.h"
 #include "tailor/error.h"
 
 namespace tailor::analyzer {
 
 namespace {
-
-// One owner per Capstone handle and per decoded batch (cs_close / cs_free).
-class Disassembler {
- public:
-  explicit Disassembler(bool x86_64) {
-    if (cs_open(CS_ARCH_X86, x86_64 ? CS_MODE_64 : CS_MODE_32, &h_) != CS_ERR_OK)
-      throw Error("capstone: cannot open the x86 disassembler");
-    cs_option(h_, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_option(h_, CS_OPT_SKIPDATA, CS_OPT_ON);
-  }
-  ~Disassembler() { cs_close(&h_); }
-  Disassembler(const Disassembler&) = delete;
-  Disassembler& operator=(const Disassembler&) = delete;
-  csh get() const { return h_; }
-
- private:
-  csh h_ = 0;
-};
-
-// One reusable instruction with its detail (cs_malloc / cs_free): cs_disasm over a whole
-// section would allocate a detailed cs_insn per instruction (~1.5 MB of detail per 1,000),
-// gigabytes for a large binary.
-class InsnBuffer {
- public:
-  explicit InsnBuffer(csh h) : insn_(cs_malloc(h)) {
-    if (!insn_) throw Error("capstone: out of memory");
-  }
-  ~InsnBuffer() { cs_free(insn_, 1); }
-  InsnBuffer(const InsnBuffer&) = delete;
-  InsnBuffer& operator=(const InsnBuffer&) = delete;
-  cs_insn* get() const { return insn_; }
-
- private:
-  cs_insn* insn_;
-};
 
 // What the analysis keeps of an instruction.
 struct Insn {
@@ -518,7 +484,7 @@ bool is_plt(const std::string& section) {
 // Decodes every executable section once, in address order. PLT stubs are left out: they are
 // not functions, calls to them are imports.
 std::vector<Insn> decode(const ElfFile& elf, bool x86_64) {
-  Disassembler dis(x86_64);
+  Disassembler dis(CS_ARCH_X86, x86_64 ? CS_MODE_64 : CS_MODE_32, "x86");
   InsnBuffer buf(dis.get());
   std::vector<const ElfCode*> sections;
   for (const auto& c : elf.code())
