@@ -46,7 +46,9 @@ if(TAILOR_CLANG)
   add_dependencies(samples aarch64_samples)
 endif()
 
-# Go cross-compiles by itself (GOARCH=arm64, no cgo), offline: its own caches in the build tree.
+# Go cross-compiles by itself (GOARCH=arm64, no cgo), offline and hermetic as samples/go.cmake
+# builds: GOPATH mode (no go.mod, so no VCS stamping that a checkout owned by another user
+# would break), nothing downloaded, its own caches in the build tree.
 find_program(TAILOR_GO_AARCH64 go)
 if(TAILOR_GO_AARCH64)
   set(dir ${CMAKE_BINARY_DIR}/samples)
@@ -54,10 +56,11 @@ if(TAILOR_GO_AARCH64)
   add_custom_command(OUTPUT ${dir}/aarch64_go
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
     COMMAND ${CMAKE_COMMAND} -E env GOOS=linux GOARCH=arm64 CGO_ENABLED=0 GOPROXY=off
-            GOFLAGS=-mod=mod GOCACHE=${CMAKE_BINARY_DIR}/go-cache GOPATH=${CMAKE_BINARY_DIR}/go-path
-            ${TAILOR_GO_AARCH64} build -p 2 -trimpath -o ${dir}/aarch64_go .
+            GO111MODULE=off GOTOOLCHAIN=local GOENV=off GOFLAGS=
+            GOCACHE=${CMAKE_BINARY_DIR}/go-cache GOPATH=${CMAKE_BINARY_DIR}/go-path
+            ${TAILOR_GO_AARCH64} build -p 2 -trimpath -o ${dir}/aarch64_go main.go
     WORKING_DIRECTORY ${src}
-    DEPENDS ${src}/main.go ${src}/go.mod
+    DEPENDS ${src}/main.go
     COMMENT "Cross-building the aarch64 Go sample"
     VERBATIM)
   add_custom_target(aarch64_go_sample DEPENDS ${dir}/aarch64_go)

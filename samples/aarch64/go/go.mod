@@ -1,3 +1,0 @@
-module tailor/aarch64go
-
-go 1.19
