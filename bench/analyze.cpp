@@ -86,10 +86,10 @@ std::optional<std::size_t> moby_default_size() {
   const std::string path = "/usr/share/containers/seccomp.json";
   if (!fs::exists(path)) return std::nullopt;
   const std::set<std::string> docker_caps = {
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
-      "CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
-      "CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-      "CAP_KILL",   "CAP_AUDIT_WRITE"};
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE"};
   const auto policy = tailor::resolve_seccomp_policy(
       tailor::seccomp_policy_from_json(tailor::read_file(path)), docker_caps);
   const auto arch = tailor::arch_token("x86_64");
@@ -139,23 +139,26 @@ int main(int argc, char** argv) {
       {"gzip", {"gzip", "-k", "-f", tmp + "/in.txt"}},
       {"bash script", {"bash", "-c", "for i in 1 2 3; do echo $i; done | sort -r > /dev/null"}},
       {"perl", {"perl", "-e", "opendir(D,'/'); my @x=readdir(D); system('true')"}},
-      {"python3", {"python3", "-c",
-                   "import os,socket,threading,json,tempfile\n"
-                   "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()\n"
-                   "c=socket.create_connection(s.getsockname()); a,_=s.accept(); a.send(b'x')\n"
-                   "c.recv(1); t=threading.Thread(target=lambda: None); t.start(); t.join()\n"
-                   "d=tempfile.mkdtemp(); open(d+'/f','w').write('x'); os.unlink(d+'/f')\n"
-                   "os.rmdir(d); print(json.dumps(os.listdir('/')))\n"}},
-      {"sqlite3", {"sqlite3", tmp + "/db",
-                   "create table t(a); insert into t values(1); select count(*) from t;"}},
+      {"python3",
+       {"python3", "-c",
+        "import os,socket,threading,json,tempfile\n"
+        "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()\n"
+        "c=socket.create_connection(s.getsockname()); a,_=s.accept(); a.send(b'x')\n"
+        "c.recv(1); t=threading.Thread(target=lambda: None); t.start(); t.join()\n"
+        "d=tempfile.mkdtemp(); open(d+'/f','w').write('x'); os.unlink(d+'/f')\n"
+        "os.rmdir(d); print(json.dumps(os.listdir('/')))\n"}},
+      {"sqlite3",
+       {"sqlite3", tmp + "/db",
+        "create table t(a); insert into t values(1); select count(*) from t;"}},
       {"curl file://", {"curl", "-s", "-o", tmp + "/out", "file://" + tmp + "/in.txt"}},
       {"openssl sha256", {"openssl", "sha256", tmp + "/in.txt"}},
       {"git init", {"git", "init", "-q", tmp + "/repo"}},
   };
 
   const auto moby = moby_default_size();
-  std::printf("tailor analyze on Debian programs (x86_64; recall = recorded syscalls found "
-              "statically)\n");
+  std::printf(
+      "tailor analyze on Debian programs (x86_64; recall = recorded syscalls found "
+      "statically)\n");
   std::printf("container default (moby's, /usr/share/containers/seccomp.json): %s syscalls\n\n",
               moby ? std::to_string(*moby).c_str() : "n/a");
   std::printf("%-15s %8s %7s %8s %8s %9s %9s %s\n", "program", "recorded", "static", "recall",
@@ -203,11 +206,13 @@ int main(int argc, char** argv) {
       if (auto t = timed(an, {"XDG_CACHE_HOME=" + cache})) warm.push_back(*t);
     }
     char vs[16] = "n/a";
-    if (moby) std::snprintf(vs, sizeof vs, "%.0f%%", 100.0 * static_cast<double>(reach) /
-                                                         static_cast<double>(*moby));
-    std::printf("%-15s %8zu %7zu %7.1f%% %8s %9.3f %9.1f %s\n", w.label.c_str(), recorded, reach,
-                recorded ? 100.0 * static_cast<double>(found) / static_cast<double>(recorded) : 100.0,
-                vs, median(cold), 1000 * median(warm), missing.empty() ? "-" : missing.c_str());
+    if (moby)
+      std::snprintf(vs, sizeof vs, "%.0f%%",
+                    100.0 * static_cast<double>(reach) / static_cast<double>(*moby));
+    std::printf(
+        "%-15s %8zu %7zu %7.1f%% %8s %9.3f %9.1f %s\n", w.label.c_str(), recorded, reach,
+        recorded ? 100.0 * static_cast<double>(found) / static_cast<double>(recorded) : 100.0, vs,
+        median(cold), 1000 * median(warm), missing.empty() ? "-" : missing.c_str());
   }
   std::printf("\nall programs: %zu of %zu recorded syscalls found statically (%.2f%%)\n",
               found_total, rec_total,

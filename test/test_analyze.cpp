@@ -433,8 +433,8 @@ TEST_CASE("analyze: the union profile runs the paths the recording never took", 
   REQUIRE(run({tailor_bin(), "record", "-q", "--static", "-o", t / "p.json", "--",
                sample("untested"), t / "w"})
               .status == 0);
-  REQUIRE(run({tailor_bin(), "generate", t / "p.json", "--seccomp", t / "union.json",
-               "--runtime", "none"})
+  REQUIRE(run({tailor_bin(), "generate", t / "p.json", "--seccomp", t / "union.json", "--runtime",
+               "none"})
               .status == 0);
   REQUIRE(run({tailor_bin(), "generate", t / "p.json", "--static-mode", "report", "--seccomp",
                t / "recorded.json", "--runtime", "none", "--report", t / "report.txt"})
@@ -442,9 +442,10 @@ TEST_CASE("analyze: the union profile runs the paths the recording never took", 
   const std::vector<std::string> untested_paths = {sample("untested"), t / "w", "--sync", "--raw",
                                                    "--table"};
   // Enforced, with every untested path taken: the recorded-only filter denies their calls...
-  std::vector<std::string> enforce = {tailor_bin(), "run", "-q", "--fail-on-violation",
-                                      "--report", t / "r1.json", "--seccomp", t / "recorded.json",
-                                      "--"};
+  std::vector<std::string> enforce = {
+      tailor_bin(), "run",         "-q",        "--fail-on-violation",
+      "--report",   t / "r1.json", "--seccomp", t / "recorded.json",
+      "--"};
   enforce.insert(enforce.end(), untested_paths.begin(), untested_paths.end());
   auto denied = run(enforce);
   INFO(denied.err);
@@ -453,8 +454,8 @@ TEST_CASE("analyze: the union profile runs the paths the recording never took", 
   for (const char* call : {"fsync", "syncfs", "getrandom", "membarrier", "flock"})
     CHECK(report.find(call) != std::string::npos);
   // ...and the union filter allows them all.
-  std::vector<std::string> allowed = {tailor_bin(), "run", "-q", "--fail-on-violation",
-                                      "--seccomp", t / "union.json", "--"};
+  std::vector<std::string> allowed = {
+      tailor_bin(), "run", "-q", "--fail-on-violation", "--seccomp", t / "union.json", "--"};
   allowed.insert(allowed.end(), untested_paths.begin(), untested_paths.end());
   auto ok = run(allowed);
   INFO(ok.err);
