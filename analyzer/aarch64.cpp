@@ -701,54 +701,10 @@ ObjectAnalysis analyze_aarch64(const ElfFile& elf, const std::vector<Wrapper>& i
     out.dlopen.assign(names.begin(), names.end());
   }
 
-  // -- Sort sites, attach them and the edges to their functions --------------------------------
-  std::vector<std::size_t> order(out.sites.size());
-  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  // Object files: sections overlap, so equal addresses keep their decoding order.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return out.sites[a].addr < out.sites[b].addr;
-  });
-  std::vector<SyscallSite> sorted;
-  sorted.reserve(order.size());
-  for (std::size_t k : order) {
-    out.functions[site_fn[k]].sites.push_back(static_cast<std::uint32_t>(sorted.size()));
-    sorted.push_back(std::move(out.sites[k]));
-  }
-  out.sites = std::move(sorted);
-  for (const auto& sym : elf.data_imports()) import_users[sym];
-  for (const auto& [sym, users] : import_users) out.imports.push_back(sym);  // map: sorted
-  for (const auto& sym : elf.data_imports())
-    out.root_imports.push_back(static_cast<std::uint32_t>(
-        std::lower_bound(out.imports.begin(), out.imports.end(), sym) - out.imports.begin()));
-  std::uint32_t idx = 0;
-  for (const auto& [sym, users] : import_users) {
-    for (auto f : users) out.functions[f].imports.push_back(idx);
-    ++idx;
-  }
-  for (std::size_t f = 0; f < starts.size(); ++f)
-    out.functions[f].callees.assign(callees[f].begin(), callees[f].end());
-
-  // -- Exports and roots (as for x86) ----------------------------------------------------------
-  if (rel) return out;
-  const bool program =
-      elf.kind() == ElfKind::kExecutable || (!elf.interpreter().empty() && elf.soname().empty());
-  std::set<std::uint32_t> roots;
-  for (const auto& sym : elf.symbols()) {
-    if (!sym.function || !sym.defined || !sym.dynamic || !sym.global) continue;
-    const int f = func_of(sym.addr);
-    if (f < 0) continue;
-    out.exports.emplace(sym.name, static_cast<std::uint32_t>(f));
-    // A program's exported functions are called back by what it loads.
-    if (program) roots.insert(static_cast<std::uint32_t>(f));
-  }
-  const auto add_root = [&](std::uint64_t a) {
-    if (const int f = func_of(a); f >= 0) roots.insert(static_cast<std::uint32_t>(f));
-  };
-  if (const int f = func_of(elf.entry()); f >= 0 && elf.entry()) out.entry = f;
-  if (program) add_root(elf.entry());
-  for (auto a : elf.init_functions()) add_root(a);
-  for (auto a : elf.code_pointers()) add_root(a);
-  out.roots.assign(roots.begin(), roots.end());
+  finish_object(elf,
+                ObjectParts{std::move(out.sites), std::move(site_fn), std::move(import_users),
+                            std::move(callees)},
+                func_of, out);
   return out;
 }
 

@@ -593,6 +593,58 @@ const std::vector<Wrapper>& go_wrappers() {
   return w;
 }
 
+void finish_object(const ElfFile& elf, ObjectParts parts,
+                   const std::function<int(std::uint64_t)>& func_of, ObjectAnalysis& out) {
+  std::vector<std::size_t> order(parts.sites.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return parts.sites[a].addr < parts.sites[b].addr;
+  });
+  out.sites.clear();
+  out.sites.reserve(order.size());
+  for (std::size_t k : order) {
+    out.functions[parts.site_fn[k]].sites.push_back(static_cast<std::uint32_t>(out.sites.size()));
+    out.sites.push_back(std::move(parts.sites[k]));
+  }
+  for (const auto& sym : elf.data_imports()) parts.import_users[sym];
+  for (const auto& [sym, users] : parts.import_users) out.imports.push_back(sym);  // sorted
+  for (const auto& sym : elf.data_imports())
+    out.root_imports.push_back(static_cast<std::uint32_t>(
+        std::lower_bound(out.imports.begin(), out.imports.end(), sym) - out.imports.begin()));
+  std::uint32_t idx = 0;
+  for (const auto& [sym, users] : parts.import_users) {
+    for (auto f : users) out.functions[f].imports.push_back(idx);
+    ++idx;
+  }
+  for (std::size_t f = 0; f < out.functions.size() && f < parts.callees.size(); ++f)
+    out.functions[f].callees.assign(parts.callees[f].begin(), parts.callees[f].end());
+  if (elf.kind() == ElfKind::kRelocatable) return;  // no entry, no exports: every site counts
+
+  // A program: a position-dependent executable, or a PIE (ET_DYN with an interpreter and no
+  // soname; libc.so.6 has an interpreter too, to run as a program, but it has a soname).
+  const bool program =
+      elf.kind() == ElfKind::kExecutable || (!elf.interpreter().empty() && elf.soname().empty());
+  std::set<std::uint32_t> roots;
+  for (const auto& sym : elf.symbols()) {
+    if (!sym.function || !sym.defined || !sym.dynamic || !sym.global) continue;
+    const int f = func_of(sym.addr);
+    if (f < 0 || !elf.in_code(sym.addr)) continue;
+    out.exports.emplace(sym.name, static_cast<std::uint32_t>(f));
+    // A program's exported functions are called back by what it loads.
+    if (program) roots.insert(static_cast<std::uint32_t>(f));
+  }
+  const auto add_root = [&](std::uint64_t a) {
+    if (const int f = func_of(a); f >= 0 && elf.in_code(a))
+      roots.insert(static_cast<std::uint32_t>(f));
+  };
+  if (const int f = func_of(elf.entry()); f >= 0 && elf.entry() && elf.in_code(elf.entry()))
+    out.entry = f;
+  if (program) add_root(elf.entry());
+  for (auto a : elf.init_functions()) add_root(a);
+  for (auto a : elf.code_pointers()) add_root(a);
+  out.roots.assign(roots.begin(), roots.end());
+}
+
 ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& imported_wrappers) {
   if (elf.machine() == Machine::kAarch64) return analyze_aarch64(elf, imported_wrappers);
   ObjectAnalysis out;
@@ -832,57 +884,10 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
     out.dlopen.assign(names.begin(), names.end());
   }
 
-  // -- Sort sites, attach them and the edges to their functions --------------------------------
-  std::vector<std::size_t> order(out.sites.size());
-  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return out.sites[a].addr < out.sites[b].addr; });
-  std::vector<SyscallSite> sorted;
-  sorted.reserve(order.size());
-  for (std::size_t k : order) {
-    out.functions[site_fn[k]].sites.push_back(static_cast<std::uint32_t>(sorted.size()));
-    sorted.push_back(std::move(out.sites[k]));
-  }
-  out.sites = std::move(sorted);
-  for (const auto& sym : elf.data_imports()) import_users[sym];
-  for (const auto& [sym, users] : import_users) out.imports.push_back(sym);  // map: sorted
-  for (const auto& sym : elf.data_imports())
-    out.root_imports.push_back(static_cast<std::uint32_t>(
-        std::lower_bound(out.imports.begin(), out.imports.end(), sym) - out.imports.begin()));
-  std::uint32_t idx = 0;
-  for (const auto& [sym, users] : import_users) {
-    for (auto f : users) out.functions[f].imports.push_back(idx);
-    ++idx;
-  }
-  for (std::size_t f = 0; f < starts.size(); ++f)
-    out.functions[f].callees.assign(callees[f].begin(), callees[f].end());
-
-  // -- Exports and roots -----------------------------------------------------------------------
-  // A program: a position-dependent executable, or a PIE (ET_DYN with an interpreter and no
-  // soname; libc.so.6 has an interpreter too, to run as a program, but it has a soname).
-  const bool program =
-      elf.kind() == ElfKind::kExecutable || (!elf.interpreter().empty() && elf.soname().empty());
-  std::set<std::uint32_t> roots;
-  for (const auto& sym : elf.symbols()) {
-    if (!sym.function || !sym.defined || !sym.dynamic || !sym.global) continue;
-    const int f = func_of(sym.addr);
-    if (f < 0 || !elf.in_code(sym.addr)) continue;
-    out.exports.emplace(sym.name, static_cast<std::uint32_t>(f));
-    // A program's exported functions are called back by what it loads.
-    if (program) roots.insert(static_cast<std::uint32_t>(f));
-  }
-  const auto add_root = [&](std::uint64_t a) {
-    if (const int f = func_of(a); f >= 0 && elf.in_code(a))
-      roots.insert(static_cast<std::uint32_t>(f));
-  };
-  if (elf.kind() != ElfKind::kRelocatable) {
-    if (const int f = func_of(elf.entry()); f >= 0 && elf.entry() && elf.in_code(elf.entry()))
-      out.entry = f;
-    if (program) add_root(elf.entry());
-    for (auto a : elf.init_functions()) add_root(a);
-    for (auto a : elf.code_pointers()) add_root(a);
-  }
-  out.roots.assign(roots.begin(), roots.end());
+  finish_object(elf,
+                ObjectParts{std::move(out.sites), std::move(site_fn), std::move(import_users),
+                            std::move(callees)},
+                func_of, out);
   // Go's runtime reaches most of its code through closures and interface tables, and its linker
   // already drops what nothing references: every site of a Go binary counts.
   // An object file (ET_REL) has no entry point and its calls are still relocations: every site

@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,21 @@ const std::vector<Wrapper>& go_wrappers();
 // exported by the libraries it links (libc's "syscall" takes the number as argument 0).
 ObjectAnalysis analyze_object(const ElfFile& elf,
                               const std::vector<Wrapper>& imported_wrappers = {{"syscall", 0}});
+
+// For the decoders (syscall_sites.cpp for x86, aarch64.cpp): what each collects in its pass
+// over the code, turned into an ObjectAnalysis the same way by finish_object.
+struct ObjectParts {
+  std::vector<SyscallSite> sites;
+  std::vector<std::uint32_t> site_fn;                           // the function of each site
+  std::map<std::string, std::set<std::uint32_t>> import_users;  // symbol -> calling functions
+  std::vector<std::set<std::uint32_t>> callees;                 // per function
+};
+// Sorts the sites by address (stably: an object file's sections overlap), attaches sites,
+// imports (with the data-held ones as root imports) and callees to `out.functions` (already
+// filled with their addresses and names), and, for linked objects, the exports, the entry and
+// the roots. `func_of` gives the function holding an address, -1 if none.
+void finish_object(const ElfFile& elf, ObjectParts parts,
+                   const std::function<int(std::uint64_t)>& func_of, ObjectAnalysis& out);
 
 // Disassembles the object's executable code (Capstone) and finds its syscall sites.
 // `imported_wrappers`: wrappers exported by the libraries it links (libc's "syscall" takes the
