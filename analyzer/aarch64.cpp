@@ -30,6 +30,7 @@
 
 #include "aarch64.h"
 #include "capstone.h"
+#include "dataflow.h"
 #include "tailor/error.h"
 
 namespace tailor::analyzer {
@@ -231,17 +232,9 @@ struct Abi {
 const Abi kAapcs{8, false};
 const Abi kGo{16, true};
 
-// The outcome of following a register backwards along every path inside its function.
-struct Origin {
-  std::vector<std::uint64_t> values;  // constants (or adrp+add addresses) it can hold
-  bool unknown = false;               // some path gives a value not seen statically
-  int arg = -1;                       // some path reaches the function's entry: this argument
-};
-
-// Backward data flow of one register inside one function, as the x86 Tracer: from a site the
-// search walks to each predecessor of an instruction (the one before it unless that one ends
-// the flow, and every direct branch in the function that targets it); along each path the
-// first instruction that writes the register decides. The number of states is bounded.
+// The aarch64 steps of the backward search (dataflow.h, as for x86): along each path the first
+// instruction that writes the register decides; a branch without link or a return does not
+// fall through.
 class Tracer {
  public:
   Tracer(const std::vector<Insn>& v, const std::vector<std::uint32_t>& first,
@@ -255,40 +248,23 @@ class Tracer {
     const std::uint32_t f = fn_[at];
     const std::size_t start = first_[f];
     const std::size_t end = f + 1 < first_.size() ? first_[f + 1] : v_.size();
-    const auto& preds = predecessors(f, start, end);
-    Origin out;
-    std::set<std::pair<std::size_t, unsigned>> seen;
-    std::vector<std::pair<std::size_t, unsigned>> work{{at, family(reg)}};
-    std::set<std::uint64_t> values;
-    while (!work.empty()) {
-      auto [pos, want] = work.back();
-      work.pop_back();
-      if (!seen.insert({pos, want}).second) continue;
-      if (seen.size() > kMaxStates) {
-        out.unknown = true;
-        break;
-      }
-      if (pos == start) {
-        if (int a = abi_.arg_index(want); a >= 0) {
-          out.arg = a;
-        } else {
-          out.unknown = true;
-        }
-        continue;
-      }
+    const auto& branches = predecessors(f, start, end);
+    const auto preds = [&](std::size_t pos) {
       std::vector<std::size_t> from;
       if (!ends_flow(v_[pos - 1])) from.push_back(pos - 1);
-      if (auto it = preds.find(pos); it != preds.end())
+      if (auto it = branches.find(pos); it != branches.end())
         for (std::size_t b : it->second) from.push_back(b);
-      if (from.empty()) out.unknown = true;  // reached only through an indirect jump
-      for (std::size_t p : from) step(p, want, addresses, preds, out, values, work);
-    }
-    out.values.assign(values.begin(), values.end());
-    return out;
+      return from;
+    };
+    const auto entry_arg = [&](unsigned want) { return abi_.arg_index(want); };
+    const auto step = [&](std::size_t p, unsigned want, Origin& out,
+                          std::set<std::uint64_t>& values, TraceWork& work) {
+      this->step(p, want, addresses, branches, out, values, work);
+    };
+    return trace_back(at, start, family(reg), preds, entry_arg, step);
   }
 
  private:
-  static constexpr std::size_t kMaxStates = 512;
   using Preds = std::map<std::size_t, std::vector<std::size_t>>;
 
   // Instruction `p` runs before the state: what it does to `want`.

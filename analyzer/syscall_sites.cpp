@@ -23,6 +23,7 @@
 
 #include "aarch64.h"
 #include "capstone.h"
+#include "dataflow.h"
 #include "tailor/error.h"
 
 namespace tailor::analyzer {
@@ -179,22 +180,11 @@ bool is_branch(unsigned id) {
   }
 }
 
-// The outcome of following a register backwards along every path inside its function.
-struct Origin {
-  std::vector<std::uint64_t> values;  // constants (or rip-relative addresses) it can hold
-  bool unknown = false;               // some path gives a value not seen statically
-  int arg = -1;                       // some path reaches the function's entry: this argument
-};
-
-// Backward data flow of one register inside one function. From a site the search walks to
-// each predecessor of an instruction: the one before it (unless that one is an unconditional
-// jump or a return) and every branch in the function that targets it. Along each path the
-// first instruction that writes the register decides: `mov reg, imm`, `xor reg, reg` and
-// `lea reg, [rip+X]` give a constant, `mov reg, reg2` continues with reg2, anything else (a
-// load, arithmetic) makes that path unknown. A call on the path clobbers the caller-saved
-// registers (System V: callee-saved ones survive). Reaching the entry names the argument the
-// register carries there. The number of states visited is bounded, so a huge function costs
-// a bounded amount and the rest counts as unknown.
+// The x86 steps of the backward search (dataflow.h): along each path the first instruction
+// that writes the register decides: `mov reg, imm`, `xor reg, reg` and `lea reg, [rip+X]` give
+// a constant, `mov reg, reg2` continues with reg2, anything else (a load, arithmetic) makes
+// that path unknown. A call on the path clobbers the caller-saved registers (System V:
+// callee-saved ones survive). An unconditional jump or a return does not fall through.
 class Tracer {
  public:
   // `thunks`: i386 PIC helpers (__x86.get_pc_thunk.REG: `mov REG, [esp]; ret`), which a
@@ -216,44 +206,27 @@ class Tracer {
     const std::uint32_t f = fn_[at];
     const std::size_t start = first_[f];
     const std::size_t end = f + 1 < first_.size() ? first_[f + 1] : v_.size();
-    const auto& preds = predecessors(f, start, end);
-    Origin out;
-    std::set<std::pair<std::size_t, unsigned>> seen;
-    std::vector<std::pair<std::size_t, unsigned>> work{{at, family(reg)}};
-    std::set<std::uint64_t> values;
-    while (!work.empty()) {
-      auto [pos, want] = work.back();
-      work.pop_back();
-      if (!seen.insert({pos, want}).second) continue;
-      if (seen.size() > kMaxStates) {
-        out.unknown = true;
-        break;
-      }
-      if (pos == start) {
-        if (int a = go_ ? go_entry_arg(want) : abi_.arg_index(want); a >= 0) {
-          out.arg = a;
-        } else {
-          out.unknown = true;
-        }
-        continue;
-      }
+    const auto& branches = predecessors(f, start, end);
+    const auto preds = [&](std::size_t pos) {
       std::vector<std::size_t> from;
       const Insn& prev = v_[pos - 1];
       if (!(prev.id == X86_INS_JMP || prev.id == X86_INS_RET || prev.id == X86_INS_RETF ||
             prev.id == X86_INS_LJMP))
         from.push_back(pos - 1);
-      if (auto it = preds.find(v_[pos].addr); it != preds.end())
+      if (auto it = branches.find(v_[pos].addr); it != branches.end())
         for (std::size_t b : it->second) from.push_back(b);
-      if (from.empty()) out.unknown = true;  // reached only through an indirect jump
-      for (std::size_t p : from) step(p, want, out, values, work);
-    }
-    out.values.assign(values.begin(), values.end());
-    return out;
+      return from;
+    };
+    const auto entry_arg = [&](unsigned want) {
+      return go_ ? go_entry_arg(want) : abi_.arg_index(want);
+    };
+    const auto step = [&](std::size_t p, unsigned want, Origin& out,
+                          std::set<std::uint64_t>& values,
+                          TraceWork& work) { this->step(p, want, out, values, work); };
+    return trace_back(at, start, family(reg), preds, entry_arg, step);
   }
 
  private:
-  static constexpr std::size_t kMaxStates = 512;
-
   // Instruction `p` runs before the state: what it does to `want`.
   void step(std::size_t p, unsigned want, Origin& out, std::set<std::uint64_t>& values,
             std::vector<std::pair<std::size_t, unsigned>>& work) const {
