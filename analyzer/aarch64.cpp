@@ -522,25 +522,8 @@ ObjectAnalysis analyze_aarch64(const ElfFile& elf, const std::vector<Wrapper>& i
   std::map<std::uint32_t, int> wrapper_entry;  // function -> argument carrying nr
   std::vector<std::uint32_t> site_fn;          // the function of each site
   Tracer tracer(v, first, fn, abi, target_index);
-  // One site per number the instruction can make; a site without a number says why: its
-  // function passes an argument on (a wrapper) or the number is not visible (unresolved).
   const auto add_sites = [&](SyscallSite s, const Origin& o, std::uint32_t f) {
-    for (std::uint64_t nr : o.values) {
-      SyscallSite one = s;
-      one.nr = static_cast<std::uint32_t>(nr);
-      out.sites.push_back(std::move(one));
-      site_fn.push_back(f);
-    }
-    if (o.arg >= 0) {
-      SyscallSite w = s;
-      w.from_arg = o.arg;
-      out.sites.push_back(std::move(w));
-      site_fn.push_back(f);
-    }
-    if (o.unknown || (o.values.empty() && o.arg < 0)) {
-      out.sites.push_back(std::move(s));
-      site_fn.push_back(f);
-    }
+    add_traced_sites(std::move(s), o, f, out.sites, site_fn);
   };
   // adrp pages held by x0..x30 along the straight line (linked objects: an object file's adrp
   // is a relocation), for `add xD, xN, #lo12` (a function's address) and `ldr xD, [xN, #lo12]`

@@ -66,4 +66,28 @@ Origin trace_back(std::size_t at, std::size_t start, unsigned loc, Preds preds, 
   return out;
 }
 
+// Records a syscall instruction (or wrapper call) `s` of function `f` by what the search found:
+// one site per number it can make; a site without a number says why — its function passes an
+// argument on (a wrapper: `from_arg`), or the number is not visible (unresolved).
+template <typename Site>
+void add_traced_sites(Site s, const Origin& o, std::uint32_t f, std::vector<Site>& sites,
+                      std::vector<std::uint32_t>& site_fn) {
+  for (std::uint64_t nr : o.values) {
+    Site one = s;
+    one.nr = static_cast<std::uint32_t>(nr);
+    sites.push_back(std::move(one));
+    site_fn.push_back(f);
+  }
+  if (o.arg >= 0) {
+    Site w = s;
+    w.from_arg = o.arg;
+    sites.push_back(std::move(w));
+    site_fn.push_back(f);
+  }
+  if (o.unknown || (o.values.empty() && o.arg < 0)) {
+    sites.push_back(std::move(s));
+    site_fn.push_back(f);
+  }
+}
+
 }  // namespace tailor::analyzer

@@ -712,25 +712,8 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
   }
   Tracer tracer(v, first, fn, abi, std::move(thunks));
   if (go) tracer.follow_go_frames(go_abi0_functions(elf));
-  // One site per number the instruction can make; a site without a number says why: its
-  // function passes an argument on (a wrapper) or the number is not visible (unresolved).
   const auto add_sites = [&](SyscallSite s, const Origin& o, std::uint32_t f) {
-    for (std::uint64_t nr : o.values) {
-      SyscallSite one = s;
-      one.nr = static_cast<std::uint32_t>(nr);
-      out.sites.push_back(std::move(one));
-      site_fn.push_back(f);
-    }
-    if (o.arg >= 0) {
-      SyscallSite w = s;
-      w.from_arg = o.arg;
-      out.sites.push_back(std::move(w));
-      site_fn.push_back(f);
-    }
-    if (o.unknown || (o.values.empty() && o.arg < 0)) {
-      out.sites.push_back(std::move(s));
-      site_fn.push_back(f);
-    }
+    add_traced_sites(std::move(s), o, f, out.sites, site_fn);
   };
   for (std::size_t i = 0; i < v.size(); ++i) {
     const Insn& in = v[i];
