@@ -31,20 +31,23 @@ namespace tailor::analyzer {
 namespace {
 
 // What the analysis keeps of an instruction.
+// Kept for every instruction of the object while its graph is built (millions for a large
+// library): the members are ordered so that the whole is 48 bytes, without padding holes.
 struct Insn {
   std::uint64_t addr = 0;
+  struct Op {
+    std::int64_t val = 0;   // IMM: the value; MEM: the displacement
+    std::uint16_t reg = 0;  // REG: the register; MEM: the base register
+    std::uint16_t seg = 0;  // MEM: the segment register
+    std::uint8_t type = X86_OP_INVALID;
+    std::uint8_t size = 0;  // bytes the operand reads or writes
+  } ops[2];
   std::uint16_t id = 0;
   std::uint8_t size = 0;
   std::uint8_t nops = 0;
-  struct Op {
-    std::uint8_t type = X86_OP_INVALID;
-    std::uint16_t reg = 0;  // REG: the register; MEM: the base register
-    std::uint16_t seg = 0;  // MEM: the segment register
-    std::int64_t val = 0;   // IMM: the value; MEM: the displacement
-    std::uint8_t size = 0;  // bytes the operand reads or writes
-  } ops[2];
   bool ends_flow = false;  // ret, jmp, call: the straight line before it is another path
 };
+static_assert(sizeof(Insn) == 48);
 
 // The 64-bit register a (sub)register belongs to, so eax/ax/al all mean rax.
 unsigned family(unsigned r) {
