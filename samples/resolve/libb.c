@@ -1,2 +1,4 @@
 // libtailorresb.so: the transitive dependency of libtailorresa.so (see liba.c).
-int tailorresb_value(void) { return 7; }
+int tailorresb_value(void) {
+  return 7;
+}
