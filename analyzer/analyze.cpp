@@ -257,17 +257,50 @@ bool is_elf_file(const std::string& path) {
   return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
+// Passes 1 to 3 for each binary, into `out`; objects already in `store` are not read again.
+void analyze_into(ObjectStore& store, const std::vector<std::string>& binaries,
+                  const AnalyzeOptions& opts, Profile& out) {
+  const ResolveOptions ro{opts.root, opts.library_path, opts.dlopen};
+  for (const auto& bin : binaries) {
+    // Pass 1: the closure, with the libraries named for dlopen after it.
+    const Closure closure = resolve_closure(bin, ro, store.reader());
+    store.finish();
+    // Pass 2: each object once, in ld.so's scope order.
+    std::vector<Scoped> scope;
+    std::set<std::string> in_scope;
+    const LoadedObject& binary = closure.objects.front();
+    for (const auto& lo : closure.objects) {
+      if (!in_scope.insert(lo.host_path).second) continue;
+      Scoped s{&lo, &store.get(lo.host_path)};
+      s.interpreter = &lo != &binary && lo.needed_name == binary.info.interpreter;
+      s.dlopened = lo.needed_by == binary.path && std::find(opts.dlopen.begin(), opts.dlopen.end(),
+                                                            lo.needed_name) != opts.dlopen.end();
+      scope.push_back(s);
+      describe(s, out);
+    }
+    for (const auto& m : closure.missing) out.analysis.missing[m.name].insert(m.needed_by);
+    // Pass 3: what the binary can reach.
+    reach(scope, out);
+  }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
 Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, AnalyzeStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
   AnalyzeStats local;
   AnalyzeStats& st = stats ? *stats : local;
+  ObjectStore store(opts.cache_dir, st);  // both passes below share the objects they read
   std::vector<std::string> binaries;
   // Scripts ran too, but their interpreter is an ELF executable the recording also saw.
   for (const auto& [path, exe] : recorded.process.executables)
     if (is_elf_file(path)) binaries.push_back(path);
-  AnalyzeStats first;
-  Profile out = analyze_binaries(binaries, opts, &first);
+  Profile out;
+  analyze_into(store, binaries, opts, out);
   // What the run mapped executable that no closure holds was loaded with dlopen. Each such
   // library is analysed as a library on its own (every export an entry, its own closure), not
   // added to every executable's scope: one executable's plugin says nothing about another.
@@ -282,11 +315,8 @@ Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, An
     std::error_code ec;
     if (!known.count(std::filesystem::weakly_canonical(path, ec).string())) loaded.push_back(path);
   }
-  AnalyzeStats second;
-  if (!loaded.empty()) merge_into(out, analyze_binaries(loaded, opts, &second));
-  st.objects = first.objects + second.objects;
-  st.cached = first.cached + second.cached;
-  st.seconds = first.seconds + second.seconds;
+  analyze_into(store, loaded, opts, out);
+  st.seconds = seconds_since(t0);
   return out;
 }
 
@@ -303,44 +333,9 @@ Profile analyze_binaries(const std::vector<std::string>& binaries, const Analyze
   AnalyzeStats local;
   AnalyzeStats& st = stats ? *stats : local;
   ObjectStore store(opts.cache_dir, st);
-  ResolveOptions ro{opts.root, opts.library_path};
   Profile out;
-  for (const auto& bin : binaries) {
-    // Pass 1: the closure. A library loaded with dlopen by a bare name is searched exactly as
-    // the binary's own DT_NEEDED entries are (RPATH, LD_LIBRARY_PATH, RUNPATH, cache, default
-    // dirs), so the --dlopen names join the binary's DT_NEEDED list for the resolver, after
-    // the real ones, as dlopen adds objects after those already loaded.
-    const auto bin_host = host_path_in_root(opts.root, bin);
-    DynReader read = store.reader();
-    if (!opts.dlopen.empty() && bin_host) {
-      read = [&store, &opts, host = *bin_host](const std::string& host_path) {
-        DynInfo info = store.get(host_path).data.info;
-        if (host_path == host)
-          info.needed.insert(info.needed.end(), opts.dlopen.begin(), opts.dlopen.end());
-        return info;
-      };
-    }
-    const Closure closure = resolve_closure(bin, ro, read);
-    store.finish();
-    // Pass 2: each object once, in ld.so's scope order.
-    std::vector<Scoped> scope;
-    std::set<std::string> in_scope;
-    const std::string& bin_path = closure.objects.front().path;
-    for (const auto& lo : closure.objects) {
-      if (!in_scope.insert(lo.host_path).second) continue;
-      Scoped s{&lo, &store.get(lo.host_path)};
-      s.interpreter = &lo != &closure.objects.front() &&
-                      lo.needed_name == closure.objects.front().info.interpreter;
-      s.dlopened = lo.needed_by == bin_path && std::find(opts.dlopen.begin(), opts.dlopen.end(),
-                                                         lo.needed_name) != opts.dlopen.end();
-      scope.push_back(s);
-      describe(s, out);
-    }
-    for (const auto& m : closure.missing) out.analysis.missing[m.name].insert(m.needed_by);
-    // Pass 3: what the binary can reach.
-    reach(scope, out);
-  }
-  st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  analyze_into(store, binaries, opts, out);
+  st.seconds = seconds_since(t0);
   return out;
 }
 

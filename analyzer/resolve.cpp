@@ -263,7 +263,10 @@ std::optional<std::string> cache_lookup(const std::vector<LdCacheEntry>& cache,
 class Resolver {
  public:
   Resolver(const ResolveOptions& opts, const DynReader& read)
-      : root_(normal_root(opts.root)), library_path_(opts.library_path), read_(read) {}
+      : root_(normal_root(opts.root)),
+        library_path_(opts.library_path),
+        dlopen_(opts.dlopen),
+        read_(read) {}
 
   Closure run(const std::string& binary);
 
@@ -294,11 +297,15 @@ class Resolver {
   const Candidate& try_path(const std::string& path);
   int load(const std::string& name, int loader);
   int add(const std::string& path, const Candidate& c, const std::string& name, int loader);
+  // A node for the object `c` found at `path` (inside the root) under DT_NEEDED `name`.
+  Node make_node(const std::string& path, const std::string& origin, const Candidate& c,
+                 const std::string& name, const std::string& needed_by) const;
   void place(int node);
   const std::vector<LdCacheEntry>& cache();
 
   std::string root_;
   std::vector<std::string> library_path_;
+  std::vector<std::string> dlopen_;
   const DynReader& read_;
   ArchConv conv_;
   int want_class_ = 0;
@@ -391,28 +398,36 @@ int Resolver::add(const std::string& path, const Candidate& c, const std::string
       return static_cast<int>(i);
     }
   }
+  Node n = make_node(path, dirname_of(path), c, name,
+                     loader >= 0 ? nodes_[static_cast<std::size_t>(loader)].path : "");
+  n.loader = loader;
+  nodes_.push_back(std::move(n));
+  const int id = static_cast<int>(nodes_.size() - 1);
+  place(id);
+  return id;
+}
+
+Resolver::Node Resolver::make_node(const std::string& path, const std::string& origin,
+                                   const Candidate& c, const std::string& name,
+                                   const std::string& needed_by) const {
   Node n;
   n.path = path;
   n.host_path = c.host;
-  n.origin = dirname_of(path);
+  n.origin = origin;
   n.names = {name, path};
   if (!c.info.soname.empty()) n.names.insert(c.info.soname);
   n.has_id = c.has_id;
   n.dev = c.dev;
   n.ino = c.ino;
-  n.loader = loader;
   // An object with DT_RUNPATH has its DT_RPATH ignored (glibc's get-dynamic-info.h).
   if (c.info.runpath.empty()) n.rpath = search_dirs(c.info.rpath, n.origin);
   n.runpath = search_dirs(c.info.runpath, n.origin);
   n.object.path = path;
   n.object.host_path = c.host;
   n.object.needed_name = name;
-  n.object.needed_by = loader >= 0 ? nodes_[static_cast<std::size_t>(loader)].path : "";
+  n.object.needed_by = needed_by;
   n.object.info = c.info;
-  nodes_.push_back(std::move(n));
-  const int id = static_cast<int>(nodes_.size() - 1);
-  place(id);
-  return id;
+  return n;
 }
 
 // _dl_map_object for one DT_NEEDED `name` of node `loader`.
@@ -550,20 +565,8 @@ Closure Resolver::run(const std::string& binary) {
     const std::string ipath = absolute(interp);
     const Candidate& c = try_path(ipath);
     if (c.result == Probe::kElf) {
-      Node n;
-      n.path = interp;
-      n.host_path = c.host;
-      n.origin = dirname_of(ipath);
-      n.names = {interp, ipath};
-      if (!c.info.soname.empty()) n.names.insert(c.info.soname);
-      n.has_id = c.has_id;
-      n.dev = c.dev;
-      n.ino = c.ino;
-      n.object.path = interp;
-      n.object.host_path = c.host;
-      n.object.needed_name = interp;
-      n.object.needed_by = path;
-      n.object.info = c.info;
+      Node n = make_node(interp, dirname_of(ipath), c, interp, path);
+      n.names.insert(ipath);
       nodes_.push_back(std::move(n));
       interp_node = static_cast<int>(nodes_.size() - 1);
     } else {
@@ -576,14 +579,22 @@ Closure Resolver::run(const std::string& binary) {
 
   // Breadth-first over DT_NEEDED, in the order each object lists them (elf/dl-deps.c).
   std::size_t next = 0;
-  while (true) {
+  const auto load_needed = [&] {
     for (; next < order_.size(); ++next) {
       const int node = order_[next];
       const auto needed = nodes_[static_cast<std::size_t>(node)].object.info.needed;
       for (const auto& name : needed) load(name, node);
     }
-    if (interp_node < 0 || nodes_[static_cast<std::size_t>(interp_node)].placed) break;
+  };
+  load_needed();
+  if (interp_node >= 0) {
     place(interp_node);
+    load_needed();
+  }
+  // Then what the program loads with dlopen, each with its own dependencies.
+  for (const auto& name : dlopen_) {
+    load(name, 0);
+    load_needed();
   }
   for (const int node : order_)
     out_.objects.push_back(std::move(nodes_[static_cast<std::size_t>(node)].object));

@@ -33,6 +33,10 @@ DynInfo dyn_info_of(const ElfFile& elf);
 struct ResolveOptions {
   std::string root;                       // "" = this machine; else a root filesystem (container)
   std::vector<std::string> library_path;  // LD_LIBRARY_PATH entries, in order (caller splits env)
+  // Libraries the binary loads with dlopen (names or paths): searched as the binary's own
+  // DT_NEEDED entries are (dlopen from the executable uses its RPATH/RUNPATH), and added with
+  // their dependencies after the startup closure, as dlopen adds objects to a running program.
+  std::vector<std::string> dlopen;
 };
 
 struct LoadedObject {
