@@ -46,6 +46,19 @@ RelocTypes reloc_types(Machine m) {
   return {};
 }
 
+Machine machine_of(unsigned e_machine) {
+  switch (e_machine) {
+    case EM_X86_64:
+      return Machine::kX86_64;
+    case EM_386:
+      return Machine::kI386;
+    case EM_AARCH64:
+      return Machine::kAarch64;
+    default:
+      return Machine::kOther;
+  }
+}
+
 // libelf must be told once which ELF version the caller speaks before any other call.
 void init_libelf() {
   static const bool ok = elf_version(EV_CURRENT) != EV_NONE;
@@ -157,19 +170,7 @@ class ElfParser {
     if (elf_kind(elf) != ELF_K_ELF) fail("not an ELF file");
     GElf_Ehdr eh;
     if (!gelf_getehdr(elf, &eh)) fail_libelf("ELF header");
-    switch (eh.e_machine) {
-      case EM_X86_64:
-        machine_ = Machine::kX86_64;
-        break;
-      case EM_386:
-        machine_ = Machine::kI386;
-        break;
-      case EM_AARCH64:
-        machine_ = Machine::kAarch64;
-        break;
-      default:
-        machine_ = Machine::kOther;
-    }
+    machine_ = machine_of(eh.e_machine);
     switch (eh.e_type) {
       case ET_EXEC:
         kind_ = ElfKind::kExecutable;
@@ -829,19 +830,7 @@ ElfIdentity identify_elf(
     throw Error(name + ": unsupported or truncated ELF header");
   ElfIdentity id;
   id.bits = is64 ? 64 : 32;
-  switch (le(h, 18, 2)) {
-    case EM_X86_64:
-      id.machine = Machine::kX86_64;
-      break;
-    case EM_386:
-      id.machine = Machine::kI386;
-      break;
-    case EM_AARCH64:
-      id.machine = Machine::kAarch64;
-      break;
-    default:
-      break;
-  }
+  id.machine = machine_of(static_cast<unsigned>(le(h, 18, 2)));
   const std::uint64_t phoff = is64 ? le(h, 32, 8) : le(h, 28, 4);
   const std::uint64_t phentsize = le(h, is64 ? 54 : 42, 2), phnum = le(h, is64 ? 56 : 44, 2);
   if (phentsize != (is64 ? 56u : 32u) || phnum == 0) return id;
