@@ -23,9 +23,50 @@
 
 #include "tailor/error.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace tailor::analyzer {
 
 namespace {
+
+// $PLATFORM for x86_64 programs. The kernel says "x86_64" (AT_PLATFORM), but glibc's ld.so
+// replaces it on Intel CPUs (sysdeps/x86/cpu-features.c, init_cpu_features): "xeon_phi" when
+// AVX512CD, AVX512ER and AVX512PF are usable, else "haswell" when AVX2, FMA, BMI1, BMI2, LZCNT,
+// MOVBE and POPCNT are. "Usable" means the CPU has the feature and the kernel saves its
+// registers (XCR0). So the answer depends on the CPU the binary will run on: the host's, which
+// is also where a container root analysed with --root runs. (GLIBC_TUNABLES can mask features
+// and is not followed.) Seen here: `ld.so --list-diagnostics` says dl_platform="haswell".
+std::string x86_64_platform() {
+#if defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return "x86_64";
+  const unsigned max_leaf = a;
+  const bool intel = b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;  // GenuineIntel
+  if (!intel || max_leaf < 7) return "x86_64";
+  unsigned c1 = 0, b7 = 0, c81 = 0;
+  __get_cpuid(1, &a, &b, &c1, &d);
+  __get_cpuid_count(7, 0, &a, &b7, &c, &d);
+  if (__get_cpuid(0x80000001, &a, &b, &c81, &d) == 0) c81 = 0;
+  const auto bit = [](unsigned reg, int n) { return ((reg >> n) & 1u) != 0; };
+  std::uint64_t xcr0 = 0;
+  if (bit(c1, 27)) {  // OSXSAVE: xgetbv may be executed
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = (static_cast<std::uint64_t>(hi) << 32) | lo;
+  }
+  const bool avx = bit(c1, 28) && (xcr0 & 0x6) == 0x6;              // XMM and YMM state
+  const bool avx512 = avx && bit(b7, 16) && (xcr0 & 0xe0) == 0xe0;  // + opmask, ZMM state
+  if (avx512 && bit(b7, 28) && bit(b7, 27) && bit(b7, 26)) return "xeon_phi";  // CD, ER, PF
+  const bool haswell = avx && bit(b7, 5) && bit(c1, 12) && bit(b7, 3) && bit(b7, 8) &&
+                       bit(c81, 5) && bit(c1, 22) && bit(c1, 23);
+  // AVX2, FMA, BMI1, BMI2, LZCNT, MOVBE, POPCNT
+  return haswell ? "haswell" : "x86_64";
+#else
+  return "x86_64";
+#endif
+}
 
 // The kernel's limit on symlinks followed in one lookup (MAXSYMLINKS).
 constexpr int kMaxSymlinks = 40;
@@ -79,9 +120,10 @@ struct ArchConv {
 };
 
 ArchConv arch_conv(Machine machine, int bits, const std::string& interpreter_canonical) {
+  static const std::string x86_64 = x86_64_platform();
   if (machine == Machine::kX86_64 && bits == 64)
     return {"lib/x86_64-linux-gnu",
-            "x86_64",
+            x86_64,
             {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"},
             {0x0303}};  // FLAG_ELF_LIBC6 | FLAG_X8664_LIB64
   if (machine == Machine::kAarch64 && bits == 64)

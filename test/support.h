@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -87,6 +89,9 @@ inline RunResult run(const std::vector<std::string>& argv, double timeout_s = 12
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execvp(args[0], args.data());
+    // Say why (ENOEXEC on a machine without i386 support, ENOENT...): 127 alone hides it.
+    const std::string why = argv[0] + ": " + std::strerror(errno) + "\n";
+    (void)!::write(2, why.data(), why.size());
     ::_exit(127);
   }
   ::close(out_pipe[1]);
@@ -149,6 +154,31 @@ inline Recorded record(const std::vector<std::string>& argv, const std::string& 
 // Whether `prog` is on PATH (tests that need an optional tool skip without it).
 inline bool have(const std::string& prog) {
   return std::system(("command -v " + prog + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// Why this machine cannot run i386 code, or "" if it can. Some machines build -m32 programs
+// (gcc-multilib) but cannot execute them (a kernel without IA32 emulation: "Exec format
+// error"), so this is decided at run time, once, by running the -m32 sample that the build
+// made. TAILOR_TEST_NO_I386=1 forces the answer "cannot" (to exercise the skips on a machine
+// that can). Tests skip exactly their i386 parts with one WARN line giving this reason.
+inline const std::string& i386_unavailable() {
+  static const std::string reason = [] {
+    const char* force = std::getenv("TAILOR_TEST_NO_I386");
+    if (force && *force && std::string(force) != "0")
+      return std::string("TAILOR_TEST_NO_I386 is set");
+    const std::string exe = sample("hello32");
+    if (!std::filesystem::exists(exe)) return std::string("samples/hello32 (-m32) was not built");
+    char tmpl[] = "/tmp/tailor-i386-probe-XXXXXX";
+    if (!::mkdtemp(tmpl)) return std::string("mkdtemp failed");
+    const RunResult r = run({exe, tmpl}, 30);
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    if (r.status == 0) return std::string();
+    return "this machine cannot run i386 programs (samples/hello32 exited " +
+           std::to_string(r.status) +
+           (r.err.empty() ? "" : ": " + r.err.substr(0, r.err.find('\n'))) + ")";
+  }();
+  return reason;
 }
 
 inline bool has_syscall(const Profile& p, const std::string& arch, const std::string& name) {

@@ -190,6 +190,16 @@ void check_like_ld_so(const std::string& binary,
   check_shape(c);
 }
 
+// dl_platform as the loader reports it (`ld.so --list-diagnostics`, glibc 2.33+).
+std::string ld_so_platform(const std::string& interpreter) {
+  const auto r = run({interpreter, "--list-diagnostics"}, 30);
+  const std::string key = "dl_platform=\"";
+  const auto at = r.out.find(key);
+  REQUIRE(at != std::string::npos);
+  const auto end = r.out.find('"', at + key.size());
+  return r.out.substr(at + key.size(), end - at - key.size());
+}
+
 // Compiles C source into dir/name with `flags`; "" if the compiler or its multilib is missing.
 std::string compile(const std::string& dir, const std::string& name, const std::string& source,
                     const std::vector<std::string>& flags) {
@@ -357,6 +367,20 @@ TEST_CASE("resolve: closures of system binaries and samples match ld.so", "[reso
       WARN(b << " is not here: skipped");
       continue;
     }
+    if (b == sample("hello32") && !tailor::test::i386_unavailable().empty()) {
+      // ld.so cannot be asked; the closure is still checked against what Debian's biarch
+      // layout holds: the i386 libc and the interpreter, nothing missing.
+      WARN("hello32 not compared with its ld.so: " << tailor::test::i386_unavailable());
+      const Closure c = resolve_closure(b, {});
+      INFO(describe(c));
+      CHECK(c.missing.empty());
+      check_shape(c);
+      std::set<std::string> real;
+      for (const auto& o : c.objects) real.insert(canon(o.host_path));
+      CHECK(real.count(canon(interpreter_of(b))));
+      if (exists("/lib32/libc.so.6")) CHECK(real.count(canon("/lib32/libc.so.6")));
+      continue;
+    }
     check_like_ld_so(b);
     ++checked;
   }
@@ -504,7 +528,10 @@ TEST_CASE("resolve: $LIB, $PLATFORM, a library's own $ORIGIN and a NEEDED path",
                   "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../../../inner"});
     REQUIRE_FALSE(compile(scratch, "libouter.so", outer_src, flags).empty());
     const std::string lib = m32 ? "lib32" : "lib/x86_64-linux-gnu";
-    const std::string platform = m32 ? "i686" : "x86_64";
+    // What ld.so itself says $PLATFORM is: on x86_64 it depends on the CPU ("haswell" on
+    // Intel CPUs with AVX2 and friends, else "x86_64").
+    const std::string platform = m32 ? "i686" : ld_so_platform(interpreter_of("/bin/ls"));
+    INFO("$PLATFORM " << platform);
     // $ORIGIN/$LIB/p-$PLATFORM/libouter.so, and libouter's RUNPATH $ORIGIN/../../../inner
     // (three levels up from base/lib/x86_64-linux-gnu/p-x86_64 is base; for lib32 it is one
     // level less, so i386 gets its own link below).
@@ -530,8 +557,12 @@ TEST_CASE("resolve: $LIB, $PLATFORM, a library's own $ORIGIN and a NEEDED path",
       INFO(readelf_dynamic(exe));
       CHECK(readelf_dynamic(exe).find("[" + noso + "]") != std::string::npos);
     }
-    CHECK(run({exe}, 60).status == 0);
-    check_like_ld_so(exe);
+    if (m32 && !tailor::test::i386_unavailable().empty()) {
+      WARN("i386 app not run nor compared with its ld.so: " << tailor::test::i386_unavailable());
+    } else {
+      CHECK(run({exe}, 60).status == 0);
+      check_like_ld_so(exe);
+    }
     const Closure c = resolve_closure(exe, {});
     CHECK(c.missing.empty());
     std::set<std::string> paths;

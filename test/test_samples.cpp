@@ -377,6 +377,18 @@ void check_sample(const std::string& name) {
     WARN("skipped: sample " << name << " not built (TAILOR_M32_SAMPLE=OFF)");
     return;
   }
+  if (spec.needs.count("m32") && !tailor::test::i386_unavailable().empty()) {
+    // What can be checked without running it: every syscall the sample states it makes is
+    // found by static analysis of the binary and its i386 libraries.
+    WARN("sample " << name << " not run, only analysed: " << tailor::test::i386_unavailable());
+    Profile stated;
+    stated.process.executables[sample(name)].ev.add(sample(name));
+    for (const auto& e : spec.expects)
+      if (e.kind == "syscall") stated.syscalls[e.args[0]][e.args[1]].add(sample(name));
+    REQUIRE_FALSE(stated.syscalls.empty());
+    check_static_recall(name, stated);
+    return;
+  }
   REQUIRE(fs::exists(sample(name)));
   std::vector<std::pair<std::string, std::set<std::string>>> seen;
   for (const auto& way : ways_to_record()) {

@@ -741,6 +741,12 @@ TEST_CASE("seccomp: recorded samples run under their own generated filter", "[se
       WARN("samples/hello32 not built (gcc-multilib missing?): skipped");
       return;
     }
+    // Without i386 execution the emitter's i386 side is still pinned by the seccomp_i386
+    // golden input; only running the program under its filter is left out.
+    if (const auto& why = tailor::test::i386_unavailable(); !why.empty()) {
+      WARN("hello32 under its filter skipped: " << why);
+      return;
+    }
     auto rec = tailor::test::record({exe, tmp.path()}, tmp / "hello32.json");
     REQUIRE(rec.run.status == 0);
     REQUIRE(rec.profile.syscalls.count("x86"));
