@@ -92,10 +92,19 @@ FileioRun run_fileio(const TempDir& t, const std::string& profile,
   return r;
 }
 
-const json* denial(const json& report, const std::string& syscall) {
-  for (const auto& d : report["denied"])
+const json* row_of(const json& report, const char* list, const std::string& syscall) {
+  if (!report.is_object() || !report.contains(list)) return nullptr;
+  for (const auto& d : report[list])
     if (d["syscall"] == syscall) return &d;
   return nullptr;
+}
+
+// A violation row of the report, and a row the profile's own rules answered.
+const json* denial(const json& report, const std::string& syscall) {
+  return row_of(report, "denied", syscall);
+}
+const json* by_design(const json& report, const std::string& syscall) {
+  return row_of(report, "by_design", syscall);
 }
 
 std::vector<std::string> lines_of(const std::string& s) {
@@ -228,9 +237,14 @@ TEST_CASE("run: defaultErrnoRet and a rule's errnoRet are what the workload sees
     INFO(r.run.err);
     CHECK(r.run.status == 1);
     CHECK(r.run.err.find("mkdirat: Permission denied") != std::string::npos);
-    const json* d = denial(r.report, "mkdirat");
+    // The rule says so on purpose: an answer by design, not a violation.
+    CHECK_FALSE(denial(r.report, "mkdirat"));
+    const json* d = by_design(r.report, "mkdirat");
     REQUIRE(d);
     CHECK((*d)["errno"] == EACCES);
+    CHECK((*d)["cause"] == "rule");
+    CHECK((*d)["enforced"] == true);
+    CHECK(r.report["by_design_calls"] == 1);
   }
   SECTION("a rule with errnoRet whose argument comparison does not match") {
     policy["syscalls"].push_back(
@@ -245,6 +259,8 @@ TEST_CASE("run: defaultErrnoRet and a rule's errnoRet are what the workload sees
     const json* d = denial(r.report, "mkdirat");
     REQUIRE(d);
     CHECK((*d)["errno"] == EPERM);
+    CHECK((*d)["cause"] == "default");
+    CHECK(r.report["by_design"].empty());
   }
 }
 
@@ -264,10 +280,12 @@ TEST_CASE("run: rule denials under an allowing default are counted in a child pr
   CHECK(r.out.find("status=1") != std::string::npos);
   CHECK(r.err.find("mkdirat: Read-only file system") != std::string::npos);
   auto report = read_json(t / "r.json");
-  REQUIRE(report["denied"].size() == 1);
-  CHECK(report["denied"][0]["syscall"] == "mkdirat");
-  CHECK(report["denied"][0]["errno"] == EROFS);
-  CHECK(report["denied"][0]["first_executable"] == canonical(sample("fileio")));
+  // A deny-list profile: every denial is a rule its author wrote, so none is a violation.
+  CHECK(report["denied"].empty());
+  REQUIRE(report["by_design"].size() == 1);
+  CHECK(report["by_design"][0]["syscall"] == "mkdirat");
+  CHECK(report["by_design"][0]["errno"] == EROFS);
+  CHECK(report["by_design"][0]["first_executable"] == canonical(sample("fileio")));
 }
 
 TEST_CASE("run: LOG is allowed and reported, KILL stays in the kernel", "[run]") {
@@ -409,6 +427,231 @@ TEST_CASE("run: a tailor profile is applied as the filter generate would write",
   CHECK(denial(denied.report, "rmdir"));
 }
 
+// The threads sample recorded once: glibc 2.36 starts its threads with clone3, which the
+// generated profile answers with ENOSYS on purpose (glibc falls back to clone).
+const Recording& threads_recording() {
+  static Recording rec;
+  static bool recorded = false;
+  if (!recorded) {
+    auto res = tailor::test::record({sample("threads")}, rec.profile, {"--seccomp", rec.seccomp});
+    INFO(res.run.err);
+    REQUIRE(res.run.status == 0);
+    recorded = true;
+  }
+  return rec;
+}
+
+// `tailor run [flags] --report R -- CMD...`: the run and its report.
+FileioRun run_cmd(const TempDir& t, const std::vector<std::string>& flags,
+                  const std::vector<std::string>& cmd) {
+  static int n = 0;
+  FileioRun r;
+  const std::string report = t / ("cmd-report" + std::to_string(++n) + ".json");
+  std::vector<std::string> argv = {tailor_bin(), "run", "--report", report};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), cmd.begin(), cmd.end());
+  r.run = run(argv, 60);
+  if (fs::exists(report)) r.report = read_json(report);
+  return r;
+}
+
+TEST_CASE("run: a threaded program under its own profile: clone3 ENOSYS is by design", "[run]") {
+  const auto& rec = threads_recording();
+  // The premise: the generated profile has an explicit clone3 -> ENOSYS rule.
+  bool rule = false;
+  const json generated = read_json(rec.seccomp);
+  for (const auto& r : generated["syscalls"])
+    rule |= r["names"] == json::array({"clone3"}) && r["action"] == "SCMP_ACT_ERRNO" &&
+            r["errnoRet"] == ENOSYS;
+  REQUIRE(rule);
+  TempDir t;
+  for (const std::string& profile : {rec.seccomp, rec.profile}) {
+    for (const char* mode : {"--complain", ""}) {
+      std::vector<std::string> flags = {"--seccomp", profile, "--fail-on-violation"};
+      if (*mode) flags.push_back(mode);
+      auto r = run_cmd(t, flags, {sample("threads")});
+      INFO(profile << " " << mode << "\n" << r.run.err);
+      // The recorded workload passes the CI recipe: no violation, the workload's status.
+      CHECK(r.run.status == 0);
+      REQUIRE(r.report.is_object());
+      CHECK(r.report["denied"].empty());
+      CHECK(r.report["denied_calls"] == 0);
+      const json* d = by_design(r.report, "clone3");
+      REQUIRE(d);
+      CHECK((*d)["action"] == "SCMP_ACT_ERRNO");
+      CHECK((*d)["errno_name"] == "ENOSYS");
+      CHECK((*d)["cause"] == "rule");
+      CHECK((*d)["count"].get<int>() >= 1);
+      CHECK(r.report["by_design_calls"] == (*d)["count"]);
+      // stderr: no violation, the rule's answers listed apart.
+      const std::string m = *mode ? "complain" : "enforce";
+      CHECK(r.run.err.find("tailor: " + m + ": no violation") != std::string::npos);
+      CHECK(r.run.err.find("answered by the profile's own rules, by design") != std::string::npos);
+      CHECK(r.run.err.find("denied\n") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("run: a real violation still fails next to the by-design answers", "[run]") {
+  const auto& rec = threads_recording();
+  TempDir t;
+  // Every thread of the sample calls gettid: take it out of the allow list.
+  json policy = read_json(rec.seccomp);
+  bool had = false;
+  for (const auto& r : policy["syscalls"])
+    for (const auto& n : r["names"]) had |= n == "gettid";
+  REQUIRE(had);
+  write_json(t / "no-gettid.json", without(policy, "gettid"));
+  auto r = run_cmd(t, {"--seccomp", t / "no-gettid.json", "--complain", "--fail-on-violation"},
+                   {sample("threads")});
+  INFO(r.run.err);
+  CHECK(r.run.status == 3);
+  const json* d = denial(r.report, "gettid");
+  REQUIRE(d);
+  CHECK((*d)["cause"] == "default");
+  CHECK((*d)["errno_name"] == "EPERM");
+  CHECK(r.report["denied_calls"] == (*d)["count"]);
+  CHECK(by_design(r.report, "clone3"));
+  CHECK_FALSE(denial(r.report, "clone3"));
+  CHECK(r.run.err.find("would have been denied") != std::string::npos);
+}
+
+TEST_CASE("run: a hand-written rule is by design, even one that repeats the default", "[run]") {
+  const auto& rec = fileio_recording();
+  TempDir t;
+  // As moby's default does: defaultAction ERRNO (EPERM) and explicit rules besides the allow
+  // list. A rule with the default's own action compiles to nothing (runtimes drop it), but its
+  // author wrote it on purpose.
+  json policy = without(without(read_json(rec.seccomp), "mkdirat"), "rmdir");
+  policy["syscalls"].push_back({{"names", {"mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}});
+
+  SECTION("an errno rule is by design, the default's denial a violation") {
+    write_json(t / "p.json", policy);
+    auto r = run_fileio(t, t / "p.json", {"--complain", "--fail-on-violation"});
+    INFO(r.run.err);
+    CHECK(r.run.status == 3);  // rmdir: never recorded... here, taken out of the allow list
+    const json* m = by_design(r.report, "mkdirat");
+    REQUIRE(m);
+    CHECK((*m)["cause"] == "rule");
+    CHECK((*m)["errno"] == EPERM);
+    CHECK_FALSE(denial(r.report, "mkdirat"));
+    const json* d = denial(r.report, "rmdir");
+    REQUIRE(d);
+    CHECK((*d)["cause"] == "default");
+    CHECK(r.report["denied_calls"] == 1);
+    CHECK(r.report["by_design_calls"] == 1);
+  }
+  SECTION("only the errno rule: --fail-on-violation keeps the workload's status") {
+    policy["syscalls"].push_back({{"names", {"rmdir"}}, {"action", "SCMP_ACT_ERRNO"}});
+    write_json(t / "p.json", policy);
+    auto r = run_fileio(t, t / "p.json", {"--complain", "--fail-on-violation"});
+    INFO(r.run.err);
+    CHECK(r.run.status == 0);
+    CHECK(r.report["denied"].empty());
+    CHECK(r.report["by_design"].size() == 2);
+  }
+  SECTION("a rule that kills is a violation") {
+    policy["syscalls"].push_back({{"names", {"rmdir"}}, {"action", "SCMP_ACT_KILL_PROCESS"}});
+    write_json(t / "p.json", policy);
+    auto r = run_fileio(t, t / "p.json", {"--complain", "--fail-on-violation"});
+    INFO(r.run.err);
+    CHECK(r.run.status == 3);
+    const json* d = denial(r.report, "rmdir");
+    REQUIRE(d);
+    CHECK((*d)["action"] == "SCMP_ACT_KILL_PROCESS");
+    CHECK((*d)["cause"] == "rule");
+  }
+}
+
+TEST_CASE("run: a workload that fails for want of a capability is told so", "[run][caps]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: the recording needs root to exercise CAP_SETGID");
+    return;
+  }
+  TempDir t;
+  const std::string profile = t / "p.json", seccomp = t / "s.json";
+  // The caps sample as root: setgid(65534) needs CAP_SETGID, and the recording says so.
+  auto rec =
+      tailor::test::record({sample("caps"), "setgid", "65534"}, profile, {"--seccomp", seccomp});
+  INFO(rec.run.err);
+  REQUIRE(rec.run.status == 0);
+  REQUIRE(rec.profile.capabilities.count("CAP_SETGID"));
+  const std::vector<std::string> cmd = {sample("caps"), "setgid", "65534"};
+
+  SECTION("a seccomp JSON with --profile and no capabilities") {
+    auto r = run_cmd(t, {"--seccomp", seccomp, "--profile", profile}, cmd);
+    INFO(r.run.err);
+    // The workload failed in a call seccomp allowed.
+    CHECK(r.run.status == 1);
+    CHECK(r.run.err.find("caps setgid: setgid: Operation not permitted") != std::string::npos);
+    CHECK(r.run.err.find("tailor: enforce: no call was denied") != std::string::npos);
+    CHECK(r.run.err.find("capabilities, not seccomp, are the likely reason") != std::string::npos);
+    CHECK(r.run.err.find("Its recording needed CAP_SETGID") != std::string::npos);
+    REQUIRE(r.report.is_object());
+    CHECK(r.report["denied_calls"] == 0);
+    REQUIRE(r.report["capability_failures"].size() == 1);
+    const json& f = r.report["capability_failures"][0];
+    CHECK(f["syscall"] == "setgid");
+    CHECK(f["capability"] == "CAP_SETGID");
+    CHECK(f["count"] == 1);
+    CHECK(f["first_executable"] == canonical(sample("caps")));
+    CHECK(r.report["recorded_capabilities"] == json::array({"CAP_SETGID"}));
+    CHECK(r.report["missing_capabilities"] == json::array({"CAP_SETGID"}));
+    CHECK(r.report["capability_hint"].get<std::string>().find("not seccomp") != std::string::npos);
+  }
+  SECTION("the tailor profile with --caps withholding it, in complain mode") {
+    auto r = run_cmd(t, {"--seccomp", profile, "--caps", "", "--complain"}, cmd);
+    INFO(r.run.err);
+    CHECK(r.run.status == 1);
+    REQUIRE(r.report["capability_failures"].size() == 1);
+    CHECK(r.report["capability_failures"][0]["capability"] == "CAP_SETGID");
+    CHECK(r.run.err.find("CAP_SETGID") != std::string::npos);
+  }
+  SECTION("given the capability, nothing fails and nothing is said") {
+    auto r = run_cmd(t, {"--seccomp", profile}, cmd);  // default: the recorded capabilities
+    INFO(r.run.err);
+    CHECK(r.run.status == 0);
+    CHECK(r.report["capability_failures"].empty());
+    CHECK_FALSE(r.report.contains("capability_hint"));
+    CHECK(r.report["missing_capabilities"].empty());
+    CHECK(r.run.err.find("capabilit") == std::string::npos);
+  }
+  SECTION("without the recording tailor says only what it knows") {
+    auto r = run_cmd(t, {"--seccomp", seccomp}, cmd);
+    INFO(r.run.err);
+    CHECK(r.run.status == 1);
+    CHECK(r.report["capability_failures"].empty());
+    CHECK_FALSE(r.report.contains("recorded_capabilities"));
+    CHECK(r.run.err.find("ran with no capabilities") != std::string::npos);
+    CHECK(r.run.err.find("--profile") != std::string::npos);
+  }
+}
+
+TEST_CASE("run: a bind below 1024 without CAP_NET_BIND_SERVICE is named", "[run][caps]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: the recording needs root to bind a port below 1024");
+    return;
+  }
+  TempDir t;
+  const std::string profile = t / "p.json";
+  // UDP with SO_REUSEADDR: other tests may bind the same low port at the same time.
+  const std::vector<std::string> cmd = {sample("caps"), "bind", "1021"};
+  auto rec = tailor::test::record(cmd, profile);
+  INFO(rec.run.err);
+  REQUIRE(rec.run.status == 0);
+  REQUIRE(rec.profile.capabilities.count("CAP_NET_BIND_SERVICE"));
+  auto r = run_cmd(t, {"--seccomp", profile, "--caps", ""}, cmd);
+  INFO(r.run.err);
+  // (The sample's own message is lost: the recording never wrote to stderr, so write is denied.)
+  CHECK(r.run.status == 1);
+  REQUIRE(r.report["capability_failures"].size() == 1);
+  const json& f = r.report["capability_failures"][0];
+  CHECK(f["syscall"] == "bind");
+  CHECK(f["capability"] == "CAP_NET_BIND_SERVICE");
+  CHECK(f["first_detail"] == "port 1021");
+}
+
 TEST_CASE("run: bad input and a missing command are one-line errors", "[run]") {
   TempDir t;
   auto one_line = [](const RunResult& r) {
@@ -441,6 +684,25 @@ TEST_CASE("run: bad input and a missing command are one-line errors", "[run]") {
   auto no_file = run({tailor_bin(), "run", "--seccomp", t / "nope.json", "--", "true"}, 30);
   CHECK(no_file.status == 2);
   CHECK(one_line(no_file));
+
+  // Options after `--` belong to the command: say so instead of only "--seccomp is required".
+  auto after = run({tailor_bin(), "run", "--", "true", "--seccomp", t / "allow.json"}, 30);
+  CHECK(after.status == 2);
+  CHECK(one_line(after));
+  CHECK(after.err.find("--seccomp is required") != std::string::npos);
+  CHECK(after.err.find("options go before `--`") != std::string::npos);
+  auto missing_opt = run({tailor_bin(), "run", "--", "true"}, 30);
+  CHECK(missing_opt.status == 2);
+  CHECK(one_line(missing_opt));
+  CHECK(missing_opt.err.find("--seccomp is required") != std::string::npos);
+
+  // --profile takes the recording, not a seccomp profile.
+  auto wrong = run({tailor_bin(), "run", "--seccomp", t / "allow.json", "--profile",
+                    t / "allow.json", "--", "true"},
+                   30);
+  CHECK(wrong.status == 2);
+  CHECK(one_line(wrong));
+  CHECK(wrong.err.find("--profile") != std::string::npos);
 }
 
 TEST_CASE("run: exit status is the workload's, 128+N for a signal", "[run]") {
