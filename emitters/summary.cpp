@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 #include <vector>
 
@@ -25,6 +26,26 @@ void caps_section(std::ostringstream& o, const char* title,
 }
 
 }  // namespace
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0)) return "?";  // NaN or negative: nothing sensible to say
+  char buf[64];
+  if (seconds < 0.01) {
+    std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
+  } else if (seconds < 1) {
+    std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1e3);
+  } else if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+  } else {
+    // Rounded to whole seconds first, so that 119.7 s reads "2 min 00 s", not "1 min 60 s".
+    const auto whole = static_cast<unsigned long long>(seconds + 0.5);
+    if (whole < 3600)
+      std::snprintf(buf, sizeof buf, "%llu min %02llu s", whole / 60, whole % 60);
+    else
+      std::snprintf(buf, sizeof buf, "%llu h %02llu min", whole / 3600, (whole % 3600) / 60);
+  }
+  return buf;
+}
 
 std::string emit_summary(const Profile& p, std::size_t max_files) {
   std::ostringstream o;
@@ -113,7 +134,8 @@ std::string emit_summary(const Profile& p, std::size_t max_files) {
 
   const auto& r = p.resources;
   o << "peaks: " << r.peak_processes << " processes, " << r.peak_threads << " tasks, "
-    << r.peak_rss_kb << " KiB RSS, fd " << r.peak_fds << "; wall " << r.wall_seconds << " s\n";
+    << r.peak_rss_kb << " KiB RSS, fd " << r.peak_fds << "; wall "
+    << format_duration(r.wall_seconds) << "\n";
   return o.str();
 }
 

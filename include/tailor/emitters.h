@@ -17,6 +17,8 @@ namespace tailor {
 // their reasons, sockets and endpoints, executables, the most used files, resource peaks.
 // `max_files` bounds the file list (0 = all).
 std::string emit_summary(const Profile& p, std::size_t max_files = 20);
+// A duration for people: "0.4 ms", "38 ms", "2.31 s", "3 min 05 s", "2 h 10 min".
+std::string format_duration(double seconds);
 
 // The security coverage report of `generate --static-mode report`: the syscalls static analysis
 // found reachable that no recording ever saw, grouped by the object and function that make them,
