@@ -391,15 +391,16 @@ bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts
       pid_globs[comp].push_back({s.pos - starts[comp], s.len, true});
     }
   }
-  std::string prefix;  // the concrete path so far
+  const bool any_fresh = temp_depth && facts.fresh && !facts.fresh->empty();
+  std::string prefix;  // the concrete path so far, where fresh names are looked up
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    prefix += "/" + raw[i];
+    if (any_fresh) prefix += "/" + raw[i];
     std::string pat;
     const bool leaf_kept = exact_leaf && i + 1 == raw.size();
     if (!leaf_kept) {
       std::vector<Glob> globs = pid_globs[i];
       if (temp_depth && i >= temp_depth) {
-        const bool fresh = facts.fresh && facts.fresh->count(prefix);
+        const bool fresh = any_fresh && facts.fresh->count(prefix);
         for (const Glob& g : random_parts(raw[i], fresh)) globs.push_back(g);
         if (facts.user_named) {
           // "root" as a word of the name: between start, end and non-alphanumerics

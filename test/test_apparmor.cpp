@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -762,4 +763,57 @@ TEST_CASE("apparmor: a file named after a live process outside the recording is 
   CHECK(ends_with(lp, "/@{pid}"));
   CHECK(ends_with(dp, "/" + std::to_string(unused)));
   require_compiles(emit(rec.profile));
+}
+
+// The real Go shape (samples/go/gotemp.go, built when Debian's golang-go is installed):
+// os.CreateTemp, os.MkdirTemp and os.ReadDir, which opens directories without O_DIRECTORY.
+TEST_CASE("apparmor: a Go program's temp files and directory listings, recorded twice",
+          "[apparmor]") {
+  const std::string bin = tailor::test::sample("gotemp");
+  if (!std::filesystem::exists(bin)) {
+    WARN("go not installed (apt-get install golang-go): the Go sample gotemp was not built");
+    return;
+  }
+  TempDir t;
+  const std::string listed = t / "listed";
+  std::filesystem::create_directories(listed);
+  std::vector<std::string> texts;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 2; ++i) {
+    const std::string out = t / ("go" + std::to_string(i) + ".json");
+    auto rec = tailor::test::record({bin, listed}, out);
+    INFO(rec.run.err);
+    REQUIRE(rec.run.status == 0);
+    REQUIRE(rec.run.out == "gotemp ok\n");
+    outs.push_back(out);
+    texts.push_back(emit(rec.profile, "gotemp"));
+    const auto rules = tailor::apparmor_file_rules(rec.profile);
+    auto has_rule = [&](const std::string& pattern, const std::string& perms) {
+      return std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
+        return r.pattern == pattern && r.perms == perms && !r.owner;
+      });
+    };
+    auto rule_for = [&](const std::string& path) -> const tailor::AppArmorFileRule* {
+      for (const auto& r : rules)
+        if (std::find(r.paths.begin(), r.paths.end(), path) != r.paths.end()) return &r;
+      return nullptr;
+    };
+    INFO(texts.back());
+    CHECK(has_rule("/tmp/upload-*", "rw"));
+    CHECK(has_rule("/tmp/work-*/", "rw"));
+    CHECK(has_rule("/tmp/work-*/out.json", "w"));
+    // os.ReadDir of a directory that was there before: a directory rule, and no file rule
+    REQUIRE(rule_for(listed + "/") != nullptr);
+    CHECK(rule_for(listed + "/")->perms == "r");
+    CHECK(rule_for(listed) == nullptr);
+  }
+  // The files axis (Go's runtime makes timing-dependent syscalls, tgkill for preemption, which
+  // one run may have and the other not).
+  auto d = tailor_cli({"diff", outs[0], outs[1], "--format", "json"});
+  INFO(d.out << d.err);
+  const auto j = nlohmann::json::parse(d.out);
+  CHECK(j["axes"]["files"]["added"].empty());
+  CHECK(j["axes"]["files"]["removed"].empty());
+  CHECK(texts[0] == texts[1]);
+  require_compiles(texts[0]);
 }
