@@ -278,9 +278,19 @@ std::vector<Glob> random_parts(const std::string& name, bool fresh) {
 }
 
 // One name with its globs put in: literal text escaped, overlapping globs merged (a `*` takes in
-// a pid it overlaps). "" when there is nothing to glob.
+// a pid it overlaps, unless it is exactly the pid). "" when there is nothing to glob.
 std::string glob_name(const std::string& name, std::vector<Glob> globs) {
   if (globs.empty()) return "";
+  // A number that is random-looking (6 digits or more) and a pid is a pid: the same file on a
+  // run where the pid is shorter must get the same pattern.
+  globs.erase(std::remove_if(globs.begin(), globs.end(),
+                             [&](const Glob& g) {
+                               return !g.pid &&
+                                      std::any_of(globs.begin(), globs.end(), [&](const Glob& p) {
+                                        return p.pid && p.pos == g.pos && p.len == g.len;
+                                      });
+                             }),
+              globs.end());
   std::sort(globs.begin(), globs.end(), [](const Glob& a, const Glob& b) {
     return std::tie(a.pos, a.len) < std::tie(b.pos, b.len);
   });

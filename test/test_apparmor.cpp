@@ -564,6 +564,10 @@ TEST_CASE("apparmor: pid-named parts and the recording user's name", "[apparmor]
   CHECK(has_line(jvm, "/tmp/hsperfdata_app/99 r,"));
   CHECK(has_line(jvm, "/run/app/agent.@{pid}.sock rw,"));
   CHECK(has_line(jvm, "/tmp/.java_pid@{pid} rw,"));
+  // a pid long enough to look random is still a pid: the same pattern as a short one
+  CHECK(
+      has_line(emit_files({{"/tmp/hsperfdata_app/1234567", typed({"read"}, {"file"}, {1234567})}}),
+               "/tmp/hsperfdata_app/@{pid} r,"));
   CHECK(has_line(jvm, "/etc/ssl/certs/4711 r,"));
   CHECK(has_line(jvm, "/var/lib/postgresql/15/main/ r,"));
   CHECK_FALSE(rule_mentions(jvm, "4712"));
