@@ -40,6 +40,8 @@ void merge_into(Profile& into, const Profile& from) {
     dst.access.insert(use.access.begin(), use.access.end());
     dst.errors.insert(use.errors.begin(), use.errors.end());
     dst.succeeded = dst.succeeded || use.succeeded;
+    dst.types.insert(use.types.begin(), use.types.end());
+    dst.pids.insert(use.pids.begin(), use.pids.end());
     add(dst.ev, use.ev);
   }
   add_map(into.sockets, from.sockets);

@@ -203,7 +203,9 @@ std::string to_json(const Profile& p) {
     json f = ev_json(use.ev);
     f["access"] = use.access;
     if (!use.errors.empty()) f["errors"] = use.errors;
+    if (!use.pids.empty()) f["pids"] = use.pids;
     f["succeeded"] = use.succeeded;
+    if (!use.types.empty()) f["types"] = use.types;
     j["files"][path] = std::move(f);
   }
 
@@ -310,6 +312,15 @@ Profile profile_from_json(std::string_view text) {
       for (const auto& e : array_or_empty(member(v, "errors", w), w + ".errors"))
         use.errors.insert(get_string(e, w + ".errors[]"));
       use.succeeded = get_bool(member(v, "succeeded", w), w + ".succeeded", true);
+      // "types" and "pids" came after format 1 was published: absent keys read as unknown (the
+      // emitters then go by the access kinds, as before), and older readers skip them.
+      for (const auto& t : array_or_empty(member(v, "types", w), w + ".types"))
+        use.types.insert(get_string(t, w + ".types[]"));
+      for (const auto& n : array_or_empty(member(v, "pids", w), w + ".pids")) {
+        const std::uint64_t pid = get_uint(n, w + ".pids[]");
+        if (pid > 0xffffffffu) bad(w + ".pids[]", "out of range");
+        use.pids.insert(static_cast<std::uint32_t>(pid));
+      }
       p.files[path] = std::move(use);
     }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tailor/emitters.h"
+#include "tailor/paths.h"
 
 namespace tailor {
 
@@ -153,45 +154,183 @@ bool all_digits(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// A mkstemp/mkdtemp/tempfile-made name: a trailing run of at least 6 [A-Za-z0-9_] characters
-// that mixes upper and lower case or switches between letters and digits at least twice (what
-// random suffixes look like; "output", "port80" or "report_2024" do not). Returns the pattern
-// (literal prefix + '*'), or "" if not random.
-// Python's "tmp" + 8 random characters keeps its "tmp" prefix.
-std::string temp_name_pattern(const std::string& name) {
-  std::size_t start = name.size();
-  while (start > 0) {
-    unsigned char c = static_cast<unsigned char>(name[start - 1]);
-    if (!std::isalnum(c) && c != '_') break;
-    --start;
-  }
-  // "sess_9f8e7d6c": the random part is what follows the last '_' when that alone qualifies
-  const std::size_t underscore = name.rfind('_');
-  if (underscore != std::string::npos && underscore >= start && underscore + 1 < name.size() &&
-      !temp_name_pattern(name.substr(underscore + 1)).empty())
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+// A part of a file name that becomes a glob: `*`, or `@{pid}` for a number that was a pid.
+struct Glob {
+  std::size_t pos = 0, len = 0;
+  bool pid = false;
+};
+
+// Where, in `run` (a maximal [A-Za-z0-9_] run of a name), a mkstemp/mkdtemp-made random part
+// starts, or npos: a trailing part of at least 6 characters that mixes upper and lower case or
+// switches between letters and digits at least twice (what random suffixes look like; "output",
+// "port80" or "report_2024" do not). "sess_9f8e7d6c": when what follows the last '_' qualifies
+// alone, only that part is random. Python's "tmp" + 8 random characters keeps its "tmp".
+std::size_t random_tail(const std::string& run) {
+  std::size_t start = 0;
+  const std::size_t underscore = run.rfind('_');
+  if (underscore != std::string::npos && underscore + 1 < run.size() &&
+      random_tail(run.substr(underscore + 1)) != std::string::npos)
     start = underscore + 1;
-  const std::string run = name.substr(start);
-  if (run.size() < 6) return "";
+  const std::string tail = run.substr(start);
+  if (tail.size() < 6) return std::string::npos;
   bool lower = false, upper = false;
   int switches = 0, last = 0;  // letter <-> digit changes ("port80" has one, "k2j3l9" five)
-  for (unsigned char c : run) {
+  for (unsigned char c : tail) {
     lower |= std::islower(c) != 0;
     upper |= std::isupper(c) != 0;
     const int kind = std::isdigit(c) ? 1 : std::isalpha(c) ? 2 : 0;
     if (kind && last && kind != last) ++switches;
     if (kind) last = kind;
   }
-  if (!(switches >= 2 || (lower && upper))) return "";
-  std::string prefix = name.substr(0, start);
-  if (prefix.empty() && run.rfind("tmp", 0) == 0 && run.size() > 6) prefix = "tmp";
-  return escape_component(prefix) + "*";
+  if (!(switches >= 2 || (lower && upper))) return std::string::npos;
+  if (start == 0 && tail.rfind("tmp", 0) == 0 && tail.size() > 6) start = 3;
+  return start;
 }
 
-// Splits an absolute path, turning per-process /proc paths and temp names into patterns.
-// Returns false for paths that cannot be a rule (not absolute).
+// The random parts of a file name below a temp directory, each of the common shapes:
+//  - mkstemp/mkdtemp's XXXXXX and mktemp(1)'s 10 X's, anywhere in the name (a suffix may follow:
+//    mkstemps, Go's "upload-*.json"): random_tail() of each [A-Za-z0-9_] run;
+//  - Python's tempfile: "tmp" + 8 characters of [a-z0-9_], which may all be letters (one name in
+//    eight would look like a word to the rule above);
+//  - numbers of 6 digits or more (Go's os.CreateTemp: a random uint32 in decimal; Java's random
+//    long; Unix times in seconds or milliseconds) and dates written with separators
+//    (2024-01-01, 2024-01-01_12.00.00): digit groups joined by one of - _ . : T that start with
+//    a year (19xx, 20xx) and hold 8 digits or more. Shorter numbers and versions ("port80",
+//    "report_2024", "python3.11.4", "v1.2.3-12345") stay;
+//  - `fresh`: the name was made fresh and private ("mktemp" access: O_CREAT|O_EXCL with mode
+//    0600, mkdir with mode 0700, as every temp-file API makes its names), so its random part is
+//    certain to be there even when it happens to look like a word (mkstemp draws an all-lower-
+//    case suffix one time in forty): the last [A-Za-z0-9] run that is all digits or at least 6
+//    long, unless a rule above found it already.
+std::vector<Glob> random_parts(const std::string& name, bool fresh) {
+  std::vector<Glob> out;
+  auto word = [](char c) { return is_alnum(c) || c == '_'; };
+  for (std::size_t i = 0; i < name.size();) {
+    if (!word(name[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < name.size() && word(name[j])) ++j;
+    const std::string run = name.substr(i, j - i);
+    const bool python = run.size() == 11 && run.rfind("tmp", 0) == 0 &&
+                        std::all_of(run.begin() + 3, run.end(), [](unsigned char c) {
+                          return std::islower(c) || std::isdigit(c) || c == '_';
+                        });
+    if (python) {
+      out.push_back({i + 3, 8});
+    } else if (auto t = random_tail(run); t != std::string::npos) {
+      out.push_back({i + t, run.size() - t});
+    }
+    i = j;
+  }
+  for (std::size_t i = 0; i < name.size();) {
+    if (!is_digit(name[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i, digits = 0, longest = 0;
+    const bool year = i + 4 <= name.size() &&
+                      (name.compare(i, 2, "19") == 0 || name.compare(i, 2, "20") == 0) &&
+                      std::all_of(name.begin() + i, name.begin() + i + 4, is_digit) &&
+                      (i + 4 == name.size() || !is_digit(name[i + 4]));
+    for (;;) {
+      std::size_t k = j;
+      while (k < name.size() && is_digit(name[k])) ++k;
+      digits += k - j;
+      longest = std::max(longest, k - j);
+      j = k;
+      if (j + 1 < name.size() && std::string_view("-_.:T").find(name[j]) != std::string::npos &&
+          is_digit(name[j + 1]))
+        ++j;
+      else
+        break;
+    }
+    if (longest >= 6 || (year && digits >= 8)) out.push_back({i, j - i});
+    i = j;
+  }
+  if (fresh) {
+    for (std::size_t j = name.size(); j > 0;) {
+      if (!is_alnum(name[j - 1])) {
+        --j;
+        continue;
+      }
+      std::size_t i = j;
+      while (i > 0 && is_alnum(name[i - 1])) --i;
+      const std::string run = name.substr(i, j - i);
+      if (all_digits(run) || run.size() >= 6) {
+        const bool known = std::any_of(
+            out.begin(), out.end(), [&](const Glob& g) { return g.pos < j && i < g.pos + g.len; });
+        if (!known) out.push_back({i, j - i});
+        break;
+      }
+      j = i;
+    }
+  }
+  return out;
+}
+
+// One name with its globs put in: literal text escaped, overlapping globs merged (a `*` takes in
+// a pid it overlaps, unless it is exactly the pid). "" when there is nothing to glob.
+std::string glob_name(const std::string& name, std::vector<Glob> globs) {
+  if (globs.empty()) return "";
+  // A number that is random-looking (6 digits or more) and a pid is a pid: the same file on a
+  // run where the pid is shorter must get the same pattern.
+  globs.erase(std::remove_if(globs.begin(), globs.end(),
+                             [&](const Glob& g) {
+                               return !g.pid &&
+                                      std::any_of(globs.begin(), globs.end(), [&](const Glob& p) {
+                                        return p.pid && p.pos == g.pos && p.len == g.len;
+                                      });
+                             }),
+              globs.end());
+  std::sort(globs.begin(), globs.end(), [](const Glob& a, const Glob& b) {
+    return std::tie(a.pos, a.len) < std::tie(b.pos, b.len);
+  });
+  std::vector<Glob> merged;
+  for (const Glob& g : globs) {
+    if (!merged.empty() && g.pos <= merged.back().pos + merged.back().len) {
+      Glob& m = merged.back();
+      if (g.pid && m.pid && g.pos == m.pos && g.len == m.len) continue;
+      const std::size_t end = std::max(m.pos + m.len, g.pos + g.len);
+      m.len = end - m.pos;
+      m.pid = false;
+      continue;
+    }
+    merged.push_back(g);
+  }
+  std::string out;
+  std::size_t at = 0;
+  for (const Glob& g : merged) {
+    out += escape_component(name.substr(at, g.pos - at));
+    out += g.pid ? "@{pid}" : "*";
+    at = g.pos + g.len;
+  }
+  return out + escape_component(name.substr(at));
+}
+
+// What the profile says about a path beyond its name, for its pattern.
+struct PathFacts {
+  const std::set<std::uint32_t>* pids = nullptr;  // FileUse::pids
+  const std::set<std::string>* fresh = nullptr;   // paths with the "mktemp" access
+  // The flags run the app as another user than the recording's root (runs_as_nobody): a "root"
+  // between punctuation in a temp name is the user's name (/tmp/hsperfdata_root), which the app
+  // will spell with its own.
+  bool user_named = false;
+};
+
+// Splits an absolute path, turning per-process /proc paths, temp names and pid-named parts into
+// patterns. Returns false for paths that cannot be a rule (not absolute).
 // `exact_leaf`: keep the last component literal (programs run: a glob there would let every
 // file in the directory run under this profile).
-bool to_rule(std::string path, Rule& r, bool exact_leaf = false) {
+bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts& facts = {}) {
   if (path.empty() || path[0] != '/') return false;
   // Mappings of deleted files are recorded with the kernel's " (deleted)" suffix; with
   // mediate_deleted AppArmor checks the original name.
@@ -244,17 +383,53 @@ bool to_rule(std::string path, Rule& r, bool exact_leaf = false) {
   if (raw.size() > 1 && (raw[0] == "var" || raw[0] == "dev") &&
       raw[1] == (raw[0] == "var" ? "tmp" : "shm"))
     temp_depth = 2;
+  // Numbers the recorder found to be pids, where pid_name_spans() looks (the path as normalised
+  // here, so offsets map onto components).
+  std::vector<std::vector<Glob>> pid_globs(raw.size());
+  if (facts.pids && !facts.pids->empty()) {
+    std::string norm;
+    std::vector<std::size_t> starts;
+    for (const auto& comp : raw) {
+      norm += '/';
+      starts.push_back(norm.size());
+      norm += comp;
+    }
+    for (const auto& s : pid_name_spans(norm)) {
+      const auto pid = std::stoul(norm.substr(s.pos, s.len));
+      if (!facts.pids->count(static_cast<std::uint32_t>(pid))) continue;
+      const auto comp = std::upper_bound(starts.begin(), starts.end(), s.pos) - starts.begin() - 1;
+      pid_globs[comp].push_back({s.pos - starts[comp], s.len, true});
+    }
+  }
+  const bool any_fresh = temp_depth && facts.fresh && !facts.fresh->empty();
+  std::string prefix;  // the concrete path so far, where fresh names are looked up
   for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (any_fresh) prefix += "/" + raw[i];
     std::string pat;
-    if (temp_depth && i >= temp_depth && !(exact_leaf && i + 1 == raw.size()))
-      pat = temp_name_pattern(raw[i]);
+    const bool leaf_kept = exact_leaf && i + 1 == raw.size();
+    if (!leaf_kept) {
+      std::vector<Glob> globs = pid_globs[i];
+      if (temp_depth && i >= temp_depth) {
+        const bool fresh = any_fresh && facts.fresh->count(prefix);
+        for (const Glob& g : random_parts(raw[i], fresh)) globs.push_back(g);
+        if (facts.user_named) {
+          // "root" as a word of the name: between start, end and non-alphanumerics
+          for (auto at = raw[i].find("root"); at != std::string::npos;
+               at = raw[i].find("root", at + 1)) {
+            const bool left = at == 0 || !is_alnum(raw[i][at - 1]);
+            const bool right = at + 4 == raw[i].size() || !is_alnum(raw[i][at + 4]);
+            if (left && right) globs.push_back({at, 4, false});
+          }
+        }
+      }
+      pat = glob_name(raw[i], globs);
+    }
     // /dev/pts/<n>: terminal numbers differ from run to run
     if (i == 2 && raw[0] == "dev" && raw[1] == "pts" && all_digits(raw[i])) pat = "[0-9]*";
     r.comps.push_back(pat.empty() ? escape_component(raw[i]) : pat);
   }
   return true;
 }
-
 // ---- AppArmor glob matching (for checking denials against recorded paths) ----------------------
 
 // Expands {a,b} alternations (nested too) into plain patterns.
@@ -627,12 +802,18 @@ FileRules file_rules(const Profile& p) {
     if (use.access.count("link") && use.succeeded)
       link_dirs.insert(path.substr(0, path.rfind('/') + 1));
 
+  std::set<std::string> fresh;  // names made as temp files are ("mktemp")
+  for (const auto& [path, use] : p.files)
+    if (use.access.count("mktemp")) fresh.insert(path);
+  const bool user_named = runs_as_nobody(p);
+
   std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
   std::map<std::tuple<bool, std::vector<std::string>, bool>, Rule> by_pattern;
-  auto grant = [&](const std::string& path, unsigned perms, bool dir) {
+  auto grant = [&](const std::string& path, unsigned perms, bool dir,
+                   const std::set<std::uint32_t>* pids) {
     for (unsigned part : {perms & ~kIx, perms & kIx}) {
       Rule r;
-      if (!part || !to_rule(path, r, part == kIx)) continue;
+      if (!part || !to_rule(path, r, part == kIx, {pids, &fresh, user_named})) continue;
       r.dir = dir;
       Rule& into = by_pattern.try_emplace({r.owner, r.comps, r.dir}, r).first->second;
       into.perms |= part;
@@ -646,19 +827,31 @@ FileRules file_rules(const Profile& p) {
     // program ran without it. Creating one is kept: the name is about to exist.
     if (!use.succeeded && !creates) continue;
     unsigned perms = 0;
-    bool dir = false;
+    bool dir_access = false;
     for (const auto& a : use.access)
       for (const auto& rule : kAccessRules)
         if (a == rule.access) {
-          dir |= rule.dir;
+          dir_access |= rule.dir;
           perms |= rule.perms;
         }
-    if (locks && use.access.count("write") && !dir && path.rfind("/dev/", 0) != 0) perms |= kK;
+    // The rule's form follows what the path is (a directory rule ends in '/' and matches only
+    // the directory; a file rule never matches a directory), which the recorder saw: Go opens
+    // directories without O_DIRECTORY, and a failed O_DIRECTORY probe of a config file says
+    // nothing about it being a directory. Without that (older profiles, hand-written ones), the
+    // accesses tell: readdir, mkdir and rmdir are done to directories. A path that was both (a
+    // name reused) gets both forms.
+    bool as_dir = dir_access, as_file = !dir_access;
+    if (!use.types.empty()) {
+      as_dir = use.types.count("dir") > 0;
+      as_file = use.types.size() > (as_dir ? 1u : 0u);
+    }
+    if (locks && use.access.count("write") && as_file && path.rfind("/dev/", 0) != 0) perms |= kK;
     if (use.access.count("create") && link_dirs.count(path.substr(0, path.rfind('/') + 1)))
       perms |= kL;
-    grant(path, perms, dir);
+    if (as_dir) grant(path, perms, true, &use.pids);
+    if (as_file) grant(path, perms, false, &use.pids);
   }
-  for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false);
+  for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false, nullptr);
 
   std::vector<Rule> rules;
   for (const auto& [key, rule] : by_pattern) rules.push_back(rule);

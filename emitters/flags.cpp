@@ -641,6 +641,10 @@ std::string emit_flags(const Profile& p, const FlagsOptions& o) {
   return {};
 }
 
+bool runs_as_nobody(const Profile& p) {
+  return decide(p).run_as_nobody;
+}
+
 std::map<std::string, std::string> hardening_needs(const Profile& p) {
   const Decisions d = decide(p);
   std::map<std::string, std::string> needs;

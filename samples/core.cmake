@@ -8,6 +8,8 @@ tailor_sample(static static.c STATIC)
 tailor_sample(thread_exec thread_exec.c LIBS pthread)
 tailor_sample(daemon daemon.c)
 tailor_sample(sigsample sigsample.c)
+tailor_sample(dirshapes dirshapes.c)
+tailor_sample(tempnames tempnames.c)
 # i386 program (needs gcc-multilib); test_samples skips it when the option is off.
 if(TAILOR_M32_SAMPLE)
   tailor_sample(hello32 hello32.c M32)

@@ -21,7 +21,20 @@ if(GO)
     DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/go/gosample.go
     COMMENT "Building Go sample gosample"
     VERBATIM)
-  add_custom_target(go_sample ALL DEPENDS ${GOSAMPLE})
+  # gotemp (samples/go/gotemp.go): the temp files and directory listings of a Go program, for
+  # the AppArmor rules of test/test_apparmor.cpp. Same hermetic build.
+  set(GOTEMP ${CMAKE_BINARY_DIR}/samples/gotemp)
+  add_custom_command(
+    OUTPUT ${GOTEMP}
+    COMMAND ${CMAKE_COMMAND} -E env
+            GOCACHE=${CMAKE_BINARY_DIR}/go-cache GOPATH=${CMAKE_BINARY_DIR}/go-path
+            GO111MODULE=off GOPROXY=off GOTOOLCHAIN=local GOENV=off GOFLAGS= CGO_ENABLED=0
+            ${GO} build -o ${GOTEMP} gotemp.go
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/go
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/go/gotemp.go
+    COMMENT "Building Go sample gotemp"
+    VERBATIM)
+  add_custom_target(go_sample ALL DEPENDS ${GOSAMPLE} ${GOTEMP})
   add_dependencies(samples go_sample)
 else()
   message(STATUS "go not found: the Go sample (samples/go) is not built")

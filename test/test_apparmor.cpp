@@ -2,11 +2,17 @@
 // has no AppArmor LSM, so the profile is parsed and compiled to a DFA but not loaded), broken
 // ones must be rejected, and the path-collapsing, network, capability and quoting decisions are
 // checked one by one. Golden files: test/golden/apparmor/*.profile (UPDATE_GOLDEN=1 rewrites).
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -442,4 +448,376 @@ TEST_CASE("apparmor: profiles from real recordings compile", "[apparmor]") {
     CHECK_FALSE(rule_mentions(text, "QzW"));
     require_compiles(text);
   }
+}
+
+// ---- names that differ on every run, and what a path is ----------------------------------------
+
+namespace {
+
+tailor::FileUse typed(std::initializer_list<const char*> access,
+                      std::initializer_list<const char*> types,
+                      std::initializer_list<std::uint32_t> pids = {}) {
+  tailor::FileUse u = use(access);
+  for (const char* t : types) u.types.insert(t);
+  for (auto n : pids) u.pids.insert(n);
+  return u;
+}
+
+// The file rule lines of a profile made of these files (and nothing else).
+std::string emit_files(const std::map<std::string, tailor::FileUse>& files,
+                       bool ran_as_root = false) {
+  tailor::Profile p;
+  p.files = files;
+  if (ran_as_root) p.process.uids[0].add("/app");
+  return emit(p);
+}
+
+}  // namespace
+
+TEST_CASE("apparmor: random names of every common shape become globs, words stay", "[apparmor]") {
+  struct Row {
+    const char* path;
+    tailor::FileUse use;
+    const char* rule;
+  };
+  const Row rows[] = {
+      // Go's os.CreateTemp: prefix + random uint32 in decimal, with or without a suffix
+      {"/tmp/upload-1485498181", use({"create", "write"}), "/tmp/upload-* w,"},
+      {"/tmp/upload1485498181", use({"read"}), "/tmp/upload* r,"},
+      {"/tmp/1485498181.json", use({"read"}), "/tmp/*.json r,"},
+      {"/tmp/upload-123456.tar.gz", use({"read"}), "/tmp/upload-*.tar.gz r,"},
+      // mkstemps: the random part before a suffix (a prefix glued to it goes with it)
+      {"/tmp/cc8XwQ2a.o", use({"read"}), "/tmp/*.o r,"},
+      {"/var/tmp/foo-AbC123.txt", use({"read"}), "/var/tmp/foo-*.txt r,"},
+      // Python's tempfile, all eight characters letters too
+      {"/tmp/tmpabcdefgh", use({"read"}), "/tmp/tmp* r,"},
+      {"/tmp/tmpab_cdefg.txt", use({"read"}), "/tmp/tmp*.txt r,"},
+      {"/tmp/tmpk2j3l9ab", use({"read"}), "/tmp/tmp* r,"},
+      // timestamps: Unix seconds/milliseconds, dates and times with separators
+      {"/tmp/run-1700000000123.log", use({"read"}), "/tmp/run-*.log r,"},
+      {"/tmp/backup-2024-01-01.tar", use({"read"}), "/tmp/backup-*.tar r,"},
+      {"/tmp/ts-20240101T123456Z", use({"read"}), "/tmp/ts-* r,"},
+      {"/tmp/ts-20240101-123456.log", use({"read"}), "/tmp/ts-*.log r,"},
+      {"/dev/shm/x.2024-01-01_12.00.00", use({"read"}), "/dev/shm/x.* r,"},
+      // words, versions, short numbers stay literal
+      {"/tmp/output", use({"read"}), "/tmp/output r,"},
+      {"/tmp/report_2024", use({"read"}), "/tmp/report_2024 r,"},
+      {"/tmp/python3.11.4", use({"read"}), "/tmp/python3.11.4 r,"},
+      {"/tmp/tmpfiles.d", use({"read"}), "/tmp/tmpfiles.d r,"},
+      {"/tmp/x86_64-linux-gnu", use({"read"}), "/tmp/x86_64-linux-gnu r,"},
+      {"/tmp/v1.2.3-12345", use({"read"}), "/tmp/v1.2.3-12345 r,"},
+      // outside temp directories nothing is random
+      {"/srv/upload-1485498181", use({"read"}), "/srv/upload-1485498181 r,"},
+      {"/etc/ssl/certs/1234567", use({"read"}), "/etc/ssl/certs/1234567 r,"},
+  };
+  for (const auto& row : rows) {
+    const std::string text = emit_files({{row.path, row.use}});
+    INFO(row.path << "\n" << text);
+    CHECK(has_line(text, row.rule));
+  }
+  // All of them at once: the parser takes every glob.
+  std::map<std::string, tailor::FileUse> all;
+  for (const auto& row : rows) all[row.path] = row.use;
+  require_compiles(emit_files(all));
+}
+
+TEST_CASE("apparmor: names made fresh (mkstemp, mkdtemp) are random even when they look like words",
+          "[apparmor]") {
+  // mkstemp draws an all-lower-case suffix about one time in forty: "tailor-mk-abcdef" looks
+  // like a word to the name rules, but the "mktemp" access (O_CREAT|O_EXCL 0600, mkdir 0700)
+  // says the name was made to be fresh.
+  CHECK(has_line(emit_files({{"/tmp/tailor-mk-abcdef", use({"create", "write", "mktemp"})}}),
+                 "/tmp/tailor-mk-* w,"));
+  CHECK(has_line(emit_files({{"/tmp/tailor-mk-abcdef", use({"create", "write"})}}),
+                 "/tmp/tailor-mk-abcdef w,"));
+  // a suffix after the random part (mkstemps), Go's short numbers
+  CHECK(has_line(emit_files({{"/tmp/fooabcdef.txt", use({"create", "mktemp"})}}), "/tmp/*.txt w,"));
+  CHECK(
+      has_line(emit_files({{"/tmp/upload-4711", use({"create", "mktemp"})}}), "/tmp/upload-* w,"));
+  // a directory made by mkdtemp: its name is a glob in the rules of the files inside it too
+  const std::string dir = emit_files({{"/tmp/work-abcdef", use({"mkdir", "mktemp", "rmdir"})},
+                                      {"/tmp/work-abcdef/out", use({"create", "write"})}});
+  CHECK(has_line(dir, "/tmp/work-*/ w,"));
+  CHECK(has_line(dir, "/tmp/work-*/out w,"));
+  // a lock file made with O_EXCL but not private (0644) is not "mktemp": it keeps its name
+  CHECK(has_line(emit_files({{"/tmp/myservice.lock", use({"create", "write"})}}),
+                 "/tmp/myservice.lock w,"));
+  // not in a temp directory: a fresh name there is the program's to choose, and stays
+  CHECK(has_line(emit_files({{"/srv/data/abcdef", use({"create", "mktemp"})}}),
+                 "/srv/data/abcdef w,"));
+}
+
+TEST_CASE("apparmor: pid-named parts and the recording user's name", "[apparmor]") {
+  // The recorder marks numbers that were pids (FileUse::pids); only those become @{pid}, and
+  // only where per-process files live (temp directories, /run).
+  const std::string jvm = emit_files({
+      {"/tmp/hsperfdata_app/4711", typed({"create", "write", "read"}, {"file"}, {4711})},
+      {"/tmp/hsperfdata_app/4712", typed({"read"}, {"file"}, {4712})},
+      {"/tmp/hsperfdata_app/99", typed({"read"}, {"file"})},  // not a pid: stays
+      {"/run/app/agent.4711.sock", typed({"bind"}, {"socket"}, {4711})},
+      {"/tmp/.java_pid4711", typed({"bind"}, {"socket"}, {4711})},
+      {"/etc/ssl/certs/4711", typed({"read"}, {"file"}, {4711})},  // not where pid files live
+      {"/var/lib/postgresql/15/main", typed({"read"}, {"dir"}, {15})},
+  });
+  INFO(jvm);
+  CHECK(has_line(jvm, "/tmp/hsperfdata_app/@{pid} rw,"));
+  CHECK(has_line(jvm, "/tmp/hsperfdata_app/99 r,"));
+  CHECK(has_line(jvm, "/run/app/agent.@{pid}.sock rw,"));
+  CHECK(has_line(jvm, "/tmp/.java_pid@{pid} rw,"));
+  // a pid long enough to look random is still a pid: the same pattern as a short one
+  CHECK(
+      has_line(emit_files({{"/tmp/hsperfdata_app/1234567", typed({"read"}, {"file"}, {1234567})}}),
+               "/tmp/hsperfdata_app/@{pid} r,"));
+  CHECK(has_line(jvm, "/etc/ssl/certs/4711 r,"));
+  CHECK(has_line(jvm, "/var/lib/postgresql/15/main/ r,"));
+  CHECK_FALSE(rule_mentions(jvm, "4712"));
+  require_compiles(jvm);
+  // what tailor diff sees: the pattern matches the next run's pid
+  for (const auto& r : tailor::apparmor_file_rules([] {
+         tailor::Profile p;
+         p.files["/tmp/hsperfdata_app/4711"] = typed({"read"}, {"file"}, {4711});
+         return p;
+       }()))
+    CHECK(tailor::apparmor_pattern_matches(r.pattern, "/tmp/hsperfdata_app/52133"));
+
+  // The user's name: ran as root without capabilities, so the flags say --user 65534:65534 and
+  // the app will write /tmp/hsperfdata_nobody (or whatever 65534 is called in the image).
+  const std::map<std::string, tailor::FileUse> root_files = {
+      {"/tmp/hsperfdata_root", typed({"mkdir", "read", "readdir"}, {"dir"})},
+      {"/tmp/hsperfdata_root/4711", typed({"create", "write"}, {"file"}, {4711})},
+      {"/tmp/root/cache", typed({"read"}, {"file"})},
+      {"/tmp/rootfs-x", typed({"read"}, {"file"})},   // "root" not as a word of the name
+      {"/root/.profile", typed({"read"}, {"file"})},  // not a temp name: stays
+  };
+  const std::string nobody = emit_files(root_files, true);
+  INFO(nobody);
+  CHECK(has_line(nobody, "/tmp/hsperfdata_*/ rw,"));
+  CHECK(has_line(nobody, "/tmp/hsperfdata_*/@{pid} w,"));
+  CHECK(has_line(nobody, "/tmp/*/cache r,"));
+  CHECK(has_line(nobody, "/tmp/rootfs-x r,"));
+  CHECK(has_line(nobody, "/root/.profile r,"));
+  require_compiles(nobody);
+  // With a capability exercised the app stays root (no --user): the name stays.
+  tailor::Profile capped;
+  capped.files = root_files;
+  capped.process.uids[0].add("/app");
+  capped.capabilities["CAP_NET_BIND_SERVICE"].ev.add("/app");
+  CHECK(tailor::runs_as_nobody(tailor::Profile{}) == false);
+  CHECK_FALSE(tailor::runs_as_nobody(capped));
+  CHECK(has_line(emit(capped), "/tmp/hsperfdata_root/ rw,"));
+  // Recorded as another user: the flags do not change it, nor do the rules.
+  const std::string other = emit_files(root_files, false);
+  CHECK(has_line(other, "/tmp/hsperfdata_root/ rw,"));
+}
+
+TEST_CASE("apparmor: the rule's form follows what the path is, not how it was opened",
+          "[apparmor]") {
+  struct Row {
+    const char* path;
+    tailor::FileUse use;
+    const char* rule;
+    const char* not_rule;
+  };
+  const Row rows[] = {
+      // Go's os.ReadDir: O_RDONLY without O_DIRECTORY; the recorder knows it is a directory
+      {"/srv/www", typed({"read", "readdir"}, {"dir"}), "/srv/www/ r,", "/srv/www r,"},
+      {"/srv/www", typed({"read"}, {"dir"}), "/srv/www/ r,", "/srv/www r,"},
+      // a config file probed with O_DIRECTORY first (ENOTDIR), then read as the file it is
+      {"/etc/app.conf", typed({"read"}, {"file"}, {}), "/etc/app.conf r,", "/etc/app.conf/ r,"},
+      // an older profile's "readdir" from such a probe is overruled by the type
+      {"/etc/app.conf", typed({"read", "readdir"}, {"file"}), "/etc/app.conf r,",
+       "/etc/app.conf/ r,"},
+      // attribute changes and renames of a directory
+      {"/srv/data", typed({"chmod", "chown"}, {"dir"}), "/srv/data/ w,", "/srv/data w,"},
+      {"/srv/old", typed({"rename"}, {"dir"}), "/srv/old/ rw,", "/srv/old rw,"},
+      // devices, sockets, symlinks are not directories
+      {"/dev/null", typed({"read", "write"}, {"chr"}), "/dev/null rw,", "/dev/null/ rw,"},
+      // without a type (profiles from before types existed): the accesses decide, as they did
+      {"/srv/www", use({"readdir"}), "/srv/www/ r,", "/srv/www r,"},
+      {"/srv/www", use({"read"}), "/srv/www r,", "/srv/www/ r,"},
+  };
+  for (const auto& row : rows) {
+    const std::string text = emit_files({{row.path, row.use}});
+    INFO(row.path << "\n" << text);
+    CHECK(has_line(text, row.rule));
+    CHECK_FALSE(has_line(text, row.not_rule));
+  }
+  // A name that was a directory once and a file another time (a reused temp name) gets both.
+  const std::string both = emit_files({{"/srv/x", typed({"read"}, {"dir", "file"})}});
+  CHECK(has_line(both, "/srv/x/ r,"));
+  CHECK(has_line(both, "/srv/x r,"));
+  require_compiles(both);
+}
+
+// ---- real recordings: profiles that do not drift by themselves ---------------------------------
+
+namespace {
+
+tailor::test::RunResult tailor_cli(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {tailor::test::tailor_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return tailor::test::run(argv, 120);
+}
+
+}  // namespace
+
+// Every run of these samples makes files with new random names, pids and timestamps
+// (samples/tempnames.c) and opens directories in ways whose flags do not say what they are
+// (samples/dirshapes.c). Recorded twice — and once more with the other backend — the profiles
+// must diff clean both ways and give the same AppArmor profile, byte for byte.
+TEST_CASE("apparmor: a workload recorded twice diffs clean and gives the same profile",
+          "[apparmor]") {
+  TempDir t;
+  // dirshapes writes into the directory it is given: the same one every time, so the recorded
+  // commands (which the AppArmor header names) are the same too.
+  const std::string work = t / "work";
+  std::filesystem::create_directories(work);
+  struct Workload {
+    const char* name;
+    std::vector<std::string> argv;
+  };
+  const Workload workloads[] = {
+      {"tempnames", {tailor::test::sample("tempnames"), "--hsperf", "tailor_twice_hsperf"}},
+      {"dirshapes", {tailor::test::sample("dirshapes"), work}},
+  };
+  std::vector<std::vector<std::string>> ways = {{}, {}};
+  if (::geteuid() == 0) ways.push_back({"--backend", "notify"});
+  for (const auto& w : workloads) {
+    SECTION(w.name) {
+      std::vector<std::string> profiles, apparmor;
+      for (std::size_t i = 0; i < ways.size(); ++i) {
+        const std::string out = t / (std::string(w.name) + std::to_string(i) + ".json");
+        auto rec = tailor::test::record(w.argv, out, ways[i]);
+        INFO(w.name << " run " << i << ": " << rec.run.err);
+        REQUIRE(rec.run.status == 0);
+        profiles.push_back(out);
+        const std::string aa = t / (std::string(w.name) + std::to_string(i) + ".aa");
+        auto gen = tailor_cli({"generate", out, "--apparmor", aa, "--name", "twice"});
+        REQUIRE(gen.status == 0);
+        apparmor.push_back(tailor::test::read_text(aa));
+      }
+      if (std::string(w.name) == "tempnames") {
+        // Not vacuous: the two recordings do name different files.
+        const auto a = tailor::load_profile(profiles[0]), b = tailor::load_profile(profiles[1]);
+        std::set<std::string> fa, fb;
+        for (const auto& [path, u] : a.files) fa.insert(path);
+        for (const auto& [path, u] : b.files) fb.insert(path);
+        CHECK(fa != fb);
+      }
+      for (std::size_t i = 1; i < ways.size(); ++i) {
+        for (const auto& [from, to] :
+             {std::pair{profiles[0], profiles[i]}, {profiles[i], profiles[0]}}) {
+          auto d = tailor_cli({"diff", from, to, "--fail-on", "any"});
+          INFO("tailor diff " << from << " " << to << "\n" << d.out << d.err);
+          CHECK(d.status == 0);
+        }
+        INFO("AppArmor profile of run 0:\n"
+             << apparmor[0] << "\nof run " << i << ":\n"
+             << apparmor[i]);
+        CHECK(apparmor[i] == apparmor[0]);
+      }
+      require_compiles(apparmor[0]);
+    }
+  }
+}
+
+// A JVM reads the hsperfdata files of the other JVMs running: files named after processes that
+// are not the workload's. A number that is no live process's pid stays as it is.
+TEST_CASE("apparmor: a file named after a live process outside the recording is a pid",
+          "[apparmor]") {
+  TempDir t;
+  const std::string peers = t / "peers";
+  std::filesystem::create_directories(peers);
+  const pid_t sleeper = ::fork();
+  REQUIRE(sleeper >= 0);
+  if (sleeper == 0) {
+    ::execl("/bin/sleep", "sleep", "120", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::string live = peers + "/" + std::to_string(sleeper);
+  // A number shaped like a pid that no process has (5 digits: longer numbers in a temp
+  // directory are globbed as random anyway).
+  int unused = 99999;
+  while (std::filesystem::exists("/proc/" + std::to_string(unused))) --unused;
+  const std::string dead = peers + "/" + std::to_string(unused);
+  std::ofstream(live) << "peer\n";
+  std::ofstream(dead) << "stale\n";
+  auto rec = tailor::test::record(
+      {tailor::test::sample("tempnames"), "--hsperf", "tailor_peers_hsperf", "--peers", peers},
+      t / "p.json");
+  ::kill(sleeper, SIGKILL);
+  ::waitpid(sleeper, nullptr, 0);
+  INFO(rec.run.err);
+  REQUIRE(rec.run.status == 0);
+  const auto& files = rec.profile.files;
+  REQUIRE(files.count(live));
+  REQUIRE(files.count(dead));
+  CHECK(files.at(live).pids == std::set<std::uint32_t>{static_cast<std::uint32_t>(sleeper)});
+  CHECK(files.at(dead).pids.empty());
+  auto pattern_for = [&](const std::string& path) {
+    for (const auto& r : tailor::apparmor_file_rules(rec.profile))
+      if (std::find(r.paths.begin(), r.paths.end(), path) != r.paths.end()) return r.pattern;
+    return std::string();
+  };
+  const std::string lp = pattern_for(live), dp = pattern_for(dead);
+  INFO(lp << "\n" << dp);
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  CHECK(ends_with(lp, "/@{pid}"));
+  CHECK(ends_with(dp, "/" + std::to_string(unused)));
+  require_compiles(emit(rec.profile));
+}
+
+// The real Go shape (samples/go/gotemp.go, built when Debian's golang-go is installed):
+// os.CreateTemp, os.MkdirTemp and os.ReadDir, which opens directories without O_DIRECTORY.
+TEST_CASE("apparmor: a Go program's temp files and directory listings, recorded twice",
+          "[apparmor]") {
+  const std::string bin = tailor::test::sample("gotemp");
+  if (!std::filesystem::exists(bin)) {
+    WARN("go not installed (apt-get install golang-go): the Go sample gotemp was not built");
+    return;
+  }
+  TempDir t;
+  const std::string listed = t / "listed";
+  std::filesystem::create_directories(listed);
+  std::vector<std::string> texts;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 2; ++i) {
+    const std::string out = t / ("go" + std::to_string(i) + ".json");
+    auto rec = tailor::test::record({bin, listed}, out);
+    INFO(rec.run.err);
+    REQUIRE(rec.run.status == 0);
+    REQUIRE(rec.run.out == "gotemp ok\n");
+    outs.push_back(out);
+    texts.push_back(emit(rec.profile, "gotemp"));
+    const auto rules = tailor::apparmor_file_rules(rec.profile);
+    auto has_rule = [&](const std::string& pattern, const std::string& perms) {
+      return std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
+        return r.pattern == pattern && r.perms == perms && !r.owner;
+      });
+    };
+    auto rule_for = [&](const std::string& path) -> const tailor::AppArmorFileRule* {
+      for (const auto& r : rules)
+        if (std::find(r.paths.begin(), r.paths.end(), path) != r.paths.end()) return &r;
+      return nullptr;
+    };
+    INFO(texts.back());
+    CHECK(has_rule("/tmp/upload-*", "rw"));
+    CHECK(has_rule("/tmp/work-*/", "rw"));
+    CHECK(has_rule("/tmp/work-*/out.json", "w"));
+    // os.ReadDir of a directory that was there before: a directory rule, and no file rule
+    REQUIRE(rule_for(listed + "/") != nullptr);
+    CHECK(rule_for(listed + "/")->perms == "r");
+    CHECK(rule_for(listed) == nullptr);
+  }
+  // The files axis (Go's runtime makes timing-dependent syscalls, tgkill for preemption, which
+  // one run may have and the other not).
+  auto d = tailor_cli({"diff", outs[0], outs[1], "--format", "json"});
+  INFO(d.out << d.err);
+  const auto j = nlohmann::json::parse(d.out);
+  CHECK(j["axes"]["files"]["added"].empty());
+  CHECK(j["axes"]["files"]["removed"].empty());
+  CHECK(texts[0] == texts[1]);
+  require_compiles(texts[0]);
 }

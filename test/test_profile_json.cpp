@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,14 @@ Profile full_profile() {
   auto& libc = p.files["/lib/x86_64-linux-gnu/libc.so.6"];
   libc.access = {"read", "map-exec"};
   libc.succeeded = true;
+  libc.types = {"file"};
   libc.ev.add("/bin/sh", 2);
+  auto& perf = p.files["/tmp/hsperfdata_root/4711"];
+  perf.access = {"create", "mktemp", "read", "write"};
+  perf.succeeded = true;
+  perf.types = {"file", "dir"};  // a name used as both (it happens with reused temp names)
+  perf.pids = {4711, 4294967295u};
+  perf.ev.add("/usr/bin/java");
   auto& probe = p.files["/usr/lib/missing.so"];
   probe.access = {"read"};
   probe.errors = {"ENOENT", "EACCES"};
@@ -180,8 +188,17 @@ TEST_CASE("json: layout matches the documented format") {
   CHECK(probe.at("errors") == nlohmann::json({"EACCES", "ENOENT"}));
   CHECK(probe.at("succeeded") == false);
   CHECK(probe.at("count") == 1);
-  // "errors" is left out when nothing failed, so ordinary files stay one short object.
+  // "errors" is left out when nothing failed, so ordinary files stay one short object; so are
+  // "types" when nothing told what the path is and "pids" when no part of it was a pid.
   CHECK_FALSE(j.at("files").at("/lib/x86_64-linux-gnu/libc.so.6").contains("errors"));
+  CHECK(j.at("files").at("/lib/x86_64-linux-gnu/libc.so.6").at("types") ==
+        nlohmann::json({"file"}));
+  CHECK_FALSE(j.at("files").at("/lib/x86_64-linux-gnu/libc.so.6").contains("pids"));
+  CHECK_FALSE(probe.contains("types"));
+  const auto& perf = j.at("files").at("/tmp/hsperfdata_root/4711");
+  CHECK(perf.at("types") == nlohmann::json({"dir", "file"}));
+  CHECK(perf.at("pids") == nlohmann::json({4711, 4294967295u}));
+  CHECK(perf.at("access") == nlohmann::json({"create", "mktemp", "read", "write"}));
 
   const auto& sockets = j.at("network").at("sockets");
   REQUIRE(sockets.size() == 2);
@@ -292,6 +309,14 @@ TEST_CASE("json: bad inputs are one tailor::Error, never a crash") {
       R"({"tailor": 1, "files": {"/a": {"errors": [2]}}})",
       R"({"tailor": 1, "files": {"/a": {"succeeded": 1}}})",
       R"({"tailor": 1, "files": {"/a": {"count": -2}}})",
+      R"({"tailor": 1, "files": {"/a": {"types": "dir"}}})",
+      R"({"tailor": 1, "files": {"/a": {"types": [1]}}})",
+      R"({"tailor": 1, "files": {"/a": {"types": [null]}}})",
+      R"({"tailor": 1, "files": {"/a": {"pids": 4711}}})",
+      R"({"tailor": 1, "files": {"/a": {"pids": ["4711"]}}})",
+      R"({"tailor": 1, "files": {"/a": {"pids": [-1]}}})",
+      R"({"tailor": 1, "files": {"/a": {"pids": [1.5]}}})",
+      R"({"tailor": 1, "files": {"/a": {"pids": [4294967296]}}})",
       // network
       R"({"tailor": 1, "network": []})", R"({"tailor": 1, "network": {"sockets": {}}})",
       R"({"tailor": 1, "network": {"sockets": [1]}})",
@@ -336,6 +361,23 @@ TEST_CASE("json: bad inputs are one tailor::Error, never a crash") {
   };
   // clang-format on
   for (const auto& text : bad) check_rejected(text);
+}
+
+// "types" and "pids" were added to format 1 after it was published (README, "The profile
+// format"): a profile without them reads as before, with nothing known about either, and a type
+// this version does not know is kept as it is (the AppArmor emitter treats it as "not a
+// directory") rather than refused, so a newer recorder's profile still loads.
+TEST_CASE("json: files without types or pids, and types this version does not know") {
+  const Profile old = tailor::profile_from_json(
+      R"({"tailor": 1, "files": {"/srv": {"access": ["readdir"], "succeeded": true}}})");
+  REQUIRE(old.files.count("/srv"));
+  CHECK(old.files.at("/srv").types.empty());
+  CHECK(old.files.at("/srv").pids.empty());
+  CHECK(old.files.at("/srv").access == std::set<std::string>{"readdir"});
+  const Profile newer = tailor::profile_from_json(
+      R"({"tailor": 1, "files": {"/x": {"types": ["door", "dir"], "pids": [7, 7]}}})");
+  CHECK(newer.files.at("/x").types == std::set<std::string>{"dir", "door"});
+  CHECK(newer.files.at("/x").pids == std::set<std::uint32_t>{7});
 }
 
 TEST_CASE("json: every truncation of a real profile is rejected") {
@@ -388,6 +430,8 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
   a.files["/etc/hosts"].errors = {"ENOENT"};
   a.files["/etc/hosts"].succeeded = false;
   a.files["/etc/hosts"].ev.add("/bin/sh");
+  a.files["/etc/hosts"].types = {"file"};
+  a.files["/etc/hosts"].pids = {12};
   a.sockets[{"inet", "stream", 0}].add("/bin/sh");
   a.endpoints[{"connect", "inet", "127.0.0.1", 53}].add("/bin/sh");
   a.process.namespaces["CLONE_NEWNS"].add("/bin/sh");
@@ -410,6 +454,8 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
   b.files["/etc/hosts"].errors = {"EACCES"};
   b.files["/etc/hosts"].succeeded = true;
   b.files["/etc/hosts"].ev.add("/bin/sh", 2);
+  b.files["/etc/hosts"].types = {"symlink"};
+  b.files["/etc/hosts"].pids = {34};
   b.files["/tmp/out"].access = {"write", "create"};
   b.files["/tmp/out"].succeeded = true;
   b.sockets[{"inet", "stream", 0}].add("/bin/sh", 2);
@@ -443,6 +489,8 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
       {"file access union", hosts.access == std::set<std::string>{"read", "stat"}},
       {"file errors union", hosts.errors == std::set<std::string>{"EACCES", "ENOENT"}},
       {"file succeeded is or", hosts.succeeded},
+      {"file types union", hosts.types == std::set<std::string>{"file", "symlink"}},
+      {"file pids union", hosts.pids == std::set<std::uint32_t>{12, 34}},
       {"file evidence adds", hosts.ev.count() == 3},
       {"file only in b added", m.files.at("/tmp/out").access.size() == 2},
       {"socket evidence adds", m.sockets.at({"inet", "stream", 0}).count() == 3},

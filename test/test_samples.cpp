@@ -13,6 +13,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -22,6 +23,7 @@
 
 #include "support.h"
 #include "tailor/analyze.h"
+#include "tailor/emitters.h"
 
 namespace fs = std::filesystem;
 using tailor::Profile;
@@ -63,6 +65,8 @@ bool arity_ok(const std::string& kind, std::size_t n) {
   if (kind == "syscall" || kind == "nosyscall" || kind == "socket") return n == 2;
   if (kind == "file") return n >= 1;
   if (kind == "endpoint") return n == 4;
+  if (kind == "type" || kind == "aa-rule" || kind == "aa-path") return n == 2;
+  if (kind == "no-aa-path") return n == 1;
   if (kind == "nofile" || kind == "cap" || kind == "exec" || kind == "exit" || kind == "exists" ||
       kind == "peak-processes" || kind == "peak-threads")
     return n == 1;
@@ -140,10 +144,12 @@ SampleSpec load_spec(const std::string& name) {
 struct Vars {
   std::string tmp;   // $TMP
   std::string self;  // $SELF
+  std::string cwd;   // $CWD: the working directory the sample starts in (the test's)
 };
 
 std::string substitute(std::string s, const Vars& v) {
-  for (const auto& [key, value] : {std::pair{std::string("$TMP"), v.tmp}, {"$SELF", v.self}}) {
+  for (const auto& [key, value] :
+       {std::pair{std::string("$TMP"), v.tmp}, {"$SELF", v.self}, {"$CWD", v.cwd}}) {
     for (auto pos = s.find(key); pos != std::string::npos; pos = s.find(key, pos + value.size()))
       s.replace(pos, key.size(), value);
   }
@@ -265,6 +271,33 @@ std::vector<std::string> check_expectations(const SampleSpec& spec, const Record
     } else if (e.kind == "exit") {
       if (rec.run.status != to_int(a[0], "exit"))
         problem = "tailor exited " + std::to_string(rec.run.status) + "; stderr: " + rec.run.err;
+    } else if (e.kind == "type") {
+      auto it = find_path(p.files, a[0]);
+      if (it == p.files.end())
+        problem = "path not recorded; " + recorded_files(p, vars.tmp);
+      else if (!it->second.types.count(a[1]))
+        problem = "types {" + join(it->second.types, [](auto& s) { return s; }) + "}";
+    } else if (e.kind == "aa-rule" || e.kind == "aa-path" || e.kind == "no-aa-path") {
+      // The AppArmor file rules `generate --apparmor` writes: a rule with exactly this pattern
+      // (aa-rule), or the rule that stands for this recorded path, which ends in '/' for a
+      // directory rule (aa-path), with exactly these permissions; or no rule for the path.
+      const auto rules = tailor::apparmor_file_rules(p);
+      const tailor::AppArmorFileRule* hit = nullptr;
+      for (const auto& r : rules) {
+        const bool match = e.kind == "aa-rule"
+                               ? r.pattern == a[0] && !r.owner
+                               : std::find(r.paths.begin(), r.paths.end(), a[0]) != r.paths.end();
+        if (match) hit = &r;
+      }
+      const std::string listing = join(
+          rules,
+          [](const auto& r) { return (r.owner ? "owner " : "") + r.pattern + " " + r.perms; }, 200);
+      if (e.kind == "no-aa-path" && hit)
+        problem = "rule " + hit->pattern + " " + hit->perms + " stands for it";
+      else if (e.kind != "no-aa-path" && !hit)
+        problem = "no such rule; rules: " + listing;
+      else if (e.kind != "no-aa-path" && hit->perms != a[1])
+        problem = "rule " + hit->pattern + " has " + hit->perms;
     } else if (e.kind == "exists") {
       if (!fs::exists(a[0])) problem = "does not exist after tailor returned";
     } else if (e.kind == "peak-processes" || e.kind == "peak-threads") {
@@ -290,7 +323,7 @@ struct SampleRun {
 std::unique_ptr<SampleRun> record_sample(const std::string& name, const SampleSpec& spec,
                                          const std::vector<std::string>& flags = {}) {
   auto r = std::make_unique<SampleRun>();
-  r->vars = {r->work.path(), canonical_or_self(sample(name))};
+  r->vars = {r->work.path(), canonical_or_self(sample(name)), fs::current_path().string()};
   std::vector<std::string> argv = {sample(name)};
   for (const auto& arg : spec.run_args) argv.push_back(substitute(arg, r->vars));
   r->rec = record(argv, r->out / "profile.json", flags, 120);
@@ -322,6 +355,15 @@ std::set<std::string> facts(const Profile& p, const std::string& tmp) {
     return s;
   };
   std::set<std::string> f;
+  // Names made fresh on every run (mkstemp, pids: the tempnames sample) are compared as the
+  // AppArmor pattern that stands for them, which is the same on every run.
+  std::map<std::string, std::string> pattern_of;
+  for (const auto& r : tailor::apparmor_file_rules(p))
+    for (auto path : r.paths) {
+      if (path.size() > 1 && path.back() == '/') path.pop_back();
+      if (path.rfind("/tmp/", 0) == 0 && path.rfind(tmp + "/", 0) != 0 && path != tmp)
+        pattern_of.emplace(path, r.pattern);
+    }
   // Whether a thread ever waits on a contended lock (futex), or a sleep gets restarted, depends
   // on scheduling, which differs between any two runs — of either backend.
   static const std::set<std::string> kTimingDependent = {"futex", "restart_syscall", "sched_yield"};
@@ -337,9 +379,12 @@ std::set<std::string> facts(const Profile& p, const std::string& tmp) {
     // /proc/PID paths name a different pid on every run, pipe:[INODE] another inode.
     if (path.rfind("/proc/", 0) == 0 && path.size() > 6 && std::isdigit(path[6])) continue;
     if (path.find(":[") != std::string::npos) continue;
-    for (const auto& a : use.access) f.insert("file " + t(path) + " " + a);
-    for (const auto& e : use.errors) f.insert("file " + t(path) + " error " + e);
-    if (use.succeeded) f.insert("file " + t(path) + " ok");
+    auto pat = pattern_of.find(path);
+    const std::string name = pat == pattern_of.end() ? t(path) : pat->second;
+    for (const auto& a : use.access) f.insert("file " + name + " " + a);
+    for (const auto& e : use.errors) f.insert("file " + name + " error " + e);
+    for (const auto& ty : use.types) f.insert("file " + name + " type " + ty);
+    if (use.succeeded) f.insert("file " + name + " ok");
   }
   for (const auto& [s, ev] : p.sockets)
     f.insert("socket " + s.family + " " + s.type + " " + std::to_string(s.protocol));
@@ -437,6 +482,8 @@ SAMPLE_TEST("thread_exec")
 SAMPLE_TEST("daemon")
 SAMPLE_TEST("sigsample")
 SAMPLE_TEST("ci_app")
+SAMPLE_TEST("dirshapes")
+SAMPLE_TEST("tempnames")
 
 TEST_CASE("samples: expectation parser rejects what it cannot check", "[samples]") {
   CHECK_THROWS(parse_spec("// tailor-expect: syscal x86_64 read\n"));
@@ -457,7 +504,7 @@ TEST_CASE("samples: expectation parser rejects what it cannot check", "[samples]
   CHECK(spec.expects[0].line == 4);
   CHECK(spec.expects[0].kind == "file");
   CHECK(spec.expects[0].args == std::vector<std::string>{"$TMP/a", "b", "read", "write"});
-  CHECK(substitute("$TMP/x $SELF $TMP", {"/t", "/s"}) == "/t/x /s /t");
+  CHECK(substitute("$TMP/x $SELF $TMP $CWD", {"/t", "/s", "/c"}) == "/t/x /s /t /c");
 }
 
 // The checker must not pass what the recording lacks: a real recording of `static`, checked
@@ -502,8 +549,9 @@ TEST_CASE("samples: checker reports expectations a recording does not meet", "[s
 }
 
 TEST_CASE("samples: every core sample source states expectations", "[samples]") {
-  for (const char* name : {"fileio", "threads", "pipeline", "tcp", "port80", "hello32", "static",
-                           "thread_exec", "daemon", "sigsample", "ci_app"}) {
+  for (const char* name :
+       {"fileio", "threads", "pipeline", "tcp", "port80", "hello32", "static", "thread_exec",
+        "daemon", "sigsample", "ci_app", "dirshapes", "tempnames"}) {
     INFO(name);
     SampleSpec spec;
     REQUIRE_NOTHROW(spec = load_spec(name));

@@ -10,6 +10,7 @@
 #include "recorder.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/net.h>
@@ -23,13 +24,18 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "tailor/capabilities.h"
+#include "tailor/paths.h"
 #include "tailor/syscalls.h"
 
 namespace tailor::tracer {
@@ -405,7 +411,53 @@ struct Proc {
 struct FileNote {
   std::string path;
   std::string access;
+  // What the path is ("dir", "file", ...; FileUse::types), if the call tells. `type_if_ok`: only
+  // once the call succeeded, for calls that make the thing (mkdir, O_CREAT, bind, symlink).
+  const char* type = nullptr;
+  bool type_if_ok = false;
 };
+
+const char* type_name_of(const struct stat& st) {
+  switch (st.st_mode & S_IFMT) {
+    case S_IFDIR:
+      return "dir";
+    case S_IFREG:
+      return "file";
+    case S_IFLNK:
+      return "symlink";
+    case S_IFSOCK:
+      return "socket";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFCHR:
+      return "chr";
+    case S_IFBLK:
+      return "blk";
+    default:
+      return nullptr;
+  }
+}
+
+// The processes alive now that a file could be named after: every pid in /proc but kernel
+// threads (no executable; they write no files) and init, whose pid 1 would otherwise match
+// every "1" in a path.
+std::unordered_set<pid_t> live_user_pids() {
+  std::unordered_set<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (const struct dirent* de = ::readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(de->d_name, &end, 10);
+    if (pid <= 1 || *end != '\0') continue;
+    char link[64], target[8];
+    std::snprintf(link, sizeof link, "/proc/%ld/exe", pid);
+    // EACCES (another user's process, tailor not root) still means a user process.
+    if (::readlink(link, target, sizeof target) >= 0 || errno == EACCES)
+      out.insert(static_cast<pid_t>(pid));
+  }
+  ::closedir(d);
+  return out;
+}
 
 struct Pending {
   const Info* info = nullptr;
@@ -449,6 +501,10 @@ struct Recorder::Impl {
   // through /proc/PID/root costs more than the rest of the decoding. Cleared whenever the
   // workload may have changed what a path resolves to or its owner and mode.
   std::unordered_map<std::string, std::optional<struct stat>> stat_cache;
+  // Every task id the workload had, and the user processes alive when recording started: a
+  // number in a path that is one of them names a process (FileUse::pids, set in finish()).
+  std::unordered_set<pid_t> workload_pids;
+  std::unordered_set<pid_t> live_at_start;
   std::function<void(const RecordProgress&)> progress;
   std::chrono::milliseconds progress_interval{200};
   std::chrono::steady_clock::time_point last_progress{};
@@ -638,7 +694,9 @@ struct Recorder::Impl {
     auto outcome = [&](const FileNote& f) -> std::string {
       if (!refused.empty()) return refused;
       if (predicted_open) return *predicted_open;
-      static const std::unordered_set<std::string> kMakes = {"mkdir", "mknod", "bind", "create"};
+      // "mktemp" goes with the mkdir it marks (an open's is predicted above).
+      static const std::unordered_set<std::string> kMakes = {"mkdir", "mknod", "bind", "create",
+                                                             "mktemp"};
       const bool lookup_leaf = f.access == "unlink" || f.access == "rmdir" ||
                                f.access == "rename" || f.access == "link" || kMakes.count(f.access);
       auto st = env->stat_path(tid, f.path, !lookup_leaf);
@@ -652,22 +710,49 @@ struct Recorder::Impl {
       }
       return st ? "" : "ENOENT";
     };
-    for (const auto& f : pend.files) {
-      const std::string err = outcome(f);
-      FileUse& use = I.profile.files[f.path];
-      use.access.insert(f.access);
-      if (err.empty())
-        use.succeeded = true;
-      else
-        use.errors.insert(err);
-      use.ev.add(exe);
-    }
+    for (const auto& f : pend.files) I.commit(f, outcome(f), exe);
     if (refused.empty()) forget_changed(pend);
     const std::string& n = pend.call_name.empty() ? pend.info->norm : pend.call_name;
     if (pend.info->kind == Kind::kSetId || n == "setgroups" || n == "capset" || n == "prctl") {
       if (Proc* p = proc_of(tid)) {
         p->creds.reset();
         p->creds_unsettled = true;
+      }
+    }
+  }
+
+  // One file note's outcome into the profile: `err` is the errno name when the call failed.
+  void commit(const FileNote& f, const std::string& err, const std::string& exe) {
+    FileUse& use = profile.files[f.path];
+    use.access.insert(f.access);
+    if (err.empty())
+      use.succeeded = true;
+    else
+      use.errors.insert(err);
+    if (f.type && (err.empty() || !f.type_if_ok)) use.types.insert(f.type);
+    use.ev.add(exe);
+  }
+
+  // Numbers in recorded paths that were pids while the workload ran. A per-process file is
+  // named after the process that made it (the workload's own, known from its tasks) or, when a
+  // program reads its peers' files (the JVM lists /tmp/hsperfdata_<user>/<pid> of every running
+  // JVM), after another process alive during the recording: alive when it started or when it
+  // ended (a peer born and gone in between is missed). Only at the places pid_name_spans()
+  // allows, so a version number elsewhere that happens to equal a pid stays literal.
+  void mark_pid_names() {
+    std::unordered_set<pid_t> live_now;
+    bool read_live = false;
+    for (auto& [path, use] : profile.files) {
+      for (const auto& span : pid_name_spans(path)) {
+        const auto pid = static_cast<pid_t>(std::stol(path.substr(span.pos, span.len)));
+        if (!workload_pids.count(pid) && !live_at_start.count(pid)) {
+          if (!read_live) {
+            live_now = live_user_pids();
+            read_live = true;
+          }
+          if (!live_now.count(pid)) continue;
+        }
+        use.pids.insert(static_cast<std::uint32_t>(pid));
       }
     }
   }
@@ -706,6 +791,7 @@ bool Recorder::needs_arguments(std::uint32_t arch, const std::string& name) {
 
 Recorder::Recorder(std::string first_exe) : impl_(std::make_unique<Impl>()) {
   impl_->intern_exe(first_exe);
+  impl_->live_at_start = live_user_pids();
   impl_->env = this;
 }
 Recorder::~Recorder() = default;
@@ -726,6 +812,8 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
   if (tgid == 0) tgid = tid;
   Task& t = I.tasks[tid];
   t.tgid = tgid;
+  I.workload_pids.insert(tid);
+  I.workload_pids.insert(tgid);
   if (I.first_tid == 0) I.first_tid = tid;
   ++I.live_threads;
   auto [pit, fresh] = I.procs.try_emplace(tgid);
@@ -900,12 +988,11 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   Want want = Want::kNothing;
   // For opens: the result predicted from the file system at entry (nullopt: not an open).
   std::optional<std::string> predicted;
-  auto predict_open = [&](pid_t tid, const std::string& path,
-                          std::uint64_t flags) -> std::optional<std::string> {
+  auto predict_open = [&](pid_t tid, const std::string& path, std::uint64_t flags,
+                          const std::optional<struct stat>& st) -> std::optional<std::string> {
     // "" = will succeed, else the errno name the kernel would return. Only whether the file
     // exists is predicted: permission denials are what the capability rules look at, and
     // when they have a finding the open gets a real exit stop below.
-    auto st = stat_path(tid, path, !(flags & O_NOFOLLOW));
     if (st) {
       if ((flags & O_CREAT) && (flags & O_EXCL)) return "EEXIST";
       if ((flags & O_DIRECTORY) && !S_ISDIR(st->st_mode)) return "ENOTDIR";
@@ -938,6 +1025,45 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
     }
   };
 
+  // What the path calls tell about their paths (FileNote::type), where a rule's form depends on
+  // it: renames and links (the new name gets the source's type) and attribute changes, which
+  // AppArmor mediates as a write of the directory (`dir/ w`) or of the file. The rest follows
+  // from the call: mkdir makes a directory, rmdir/chdir/chroot take one, unlink removes a
+  // non-directory (no rule form to decide), mknod makes what its mode says.
+  auto type_path_notes = [&](pid_t tid, const std::string& norm,
+                             const std::array<std::uint64_t, 6>& a, std::uint64_t flags,
+                             std::vector<FileNote>& files) {
+    const bool at = norm.size() > 2 && norm.compare(norm.size() - 2, 2, "at") == 0;
+    const std::uint64_t mode = a[at ? 2 : 1];  // mkdir(at), mknod(at)
+    for (auto& f : files) {
+      const std::string& acc = f.access;
+      if (acc == "mkdir") {
+        f.type = "dir", f.type_if_ok = true;
+      } else if (acc == "rmdir" || acc == "chdir" || acc == "chroot") {
+        f.type = "dir";
+      } else if (acc == "mknod") {
+        struct stat made {};
+        made.st_mode = static_cast<mode_t>((mode & S_IFMT) ? (mode & S_IFMT) : S_IFREG);
+        f.type = type_name_of(made), f.type_if_ok = true;
+      } else if (acc == "rename" || acc == "link") {
+        const bool follow = acc == "link" && (flags & AT_SYMLINK_FOLLOW);
+        if (auto st = stat_path(tid, f.path, follow)) f.type = type_name_of(*st);
+      } else if (acc == "create") {  // the new name of rename, link or symlink
+        if (norm.rfind("symlink", 0) == 0)
+          f.type = "symlink";
+        else if (files.size() == 2)
+          f.type = files[0].type;
+        f.type_if_ok = true;
+      } else if (acc == "chmod" || acc == "chown" || acc == "utime") {
+        const bool follow = !(flags & AT_SYMLINK_NOFOLLOW) && norm != "lchown";
+        if (auto st = stat_path(tid, f.path, follow)) f.type = type_name_of(*st);
+      }
+    }
+    // mkdtemp and every language's temp-dir API: mode 0700 (FileUse::access "mktemp").
+    if ((norm == "mkdir" || norm == "mkdirat") && files.size() == 1 && (mode & 0777) == 0700)
+      files.push_back({files[0].path, "mktemp"});
+  };
+
   switch (kind) {
     case Kind::kPlain:
       break;
@@ -949,36 +1075,54 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       add_path(s.dfd, s.path, access, flags, &call.path);
       if (s.path2 >= 0) add_path(s.dfd2, s.path2, s.access2, 0, &call.path2);
       if (info.norm == "chdir" || info.norm == "chroot") I.forget_cwds();
+      type_path_notes(e.tid, info.norm, args, flags, pend.files);
       break;
     }
     case Kind::kOpen: {
       int dfd = -1, parg = 0;
-      std::uint64_t flags = 0;
+      std::uint64_t flags = 0, mode = 0;
       if (info.norm == "openat") {
-        dfd = 0, parg = 1, flags = args[2];
+        dfd = 0, parg = 1, flags = args[2], mode = args[3];
       } else if (info.norm == "openat2") {
         dfd = 0, parg = 1;
-        read_mem(e.tid, args[2], &flags, sizeof flags);
+        std::uint64_t how[2] = {};  // struct open_how: flags, mode, resolve
+        if (read_mem(e.tid, args[2], how, sizeof how)) flags = how[0], mode = how[1];
       } else if (info.norm == "creat") {
         flags = O_CREAT | O_WRONLY | O_TRUNC;
       } else {
-        flags = args[1];
+        flags = args[1], mode = args[2];
       }
       if (info.norm == "openat2" || info.norm == "openat") call.args[2] = flags;
       std::optional<std::string> p = I.resolve(e.tid, args, dfd, parg, 0);
       if (p) {
         call.path = *p;
+        // What the path is, not how it was opened, decides whether it is a directory: Go opens
+        // directories without O_DIRECTORY, a program opens its cwd as openat(".", O_RDONLY),
+        // and a failed O_DIRECTORY probe of a file (ENOTDIR) says the opposite of what the flag
+        // asks. The stat is the one the outcome is predicted from (cached across opens).
+        const auto st = stat_path(e.tid, *p, !(flags & O_NOFOLLOW));
+        const char* type = st ? type_name_of(*st) : (flags & O_CREAT) ? "file" : nullptr;
+        const bool type_if_ok = !st;  // O_CREAT makes a regular file once it succeeds
+        auto note = [&](const char* access) {
+          pend.files.push_back({*p, access, type, type_if_ok});
+        };
         const int acc = static_cast<int>(flags & O_ACCMODE);
         if (flags & O_PATH) {
-          pend.files.push_back({*p, "stat"});
+          note("stat");
         } else {
-          if (acc == O_RDONLY || acc == O_RDWR) pend.files.push_back({*p, "read"});
-          if (acc == O_WRONLY || acc == O_RDWR) pend.files.push_back({*p, "write"});
+          if (acc == O_RDONLY || acc == O_RDWR) note("read");
+          if (acc == O_WRONLY || acc == O_RDWR) note("write");
         }
-        if (flags & O_CREAT) pend.files.push_back({*p, "create"});
-        if (flags & O_TRUNC) pend.files.push_back({*p, "truncate"});
-        if (flags & O_DIRECTORY) pend.files.push_back({*p, "readdir"});
-        predicted = predict_open(e.tid, *p, flags);
+        if (flags & O_CREAT) note("create");
+        if (flags & O_TRUNC) note("truncate");
+        // "readdir": the path is a directory opened for reading (O_PATH only with O_DIRECTORY,
+        // as before). Without a stat, O_DIRECTORY is all there is to go by.
+        const bool is_dir = st ? S_ISDIR(st->st_mode) : (flags & O_DIRECTORY) != 0;
+        if (is_dir && (!(flags & O_PATH) || (flags & O_DIRECTORY))) note("readdir");
+        // mkstemp, Python's and Go's temp files: a fresh private name (FileUse::access).
+        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && (mode & 0777) == 0600)
+          note("mktemp");
+        predicted = predict_open(e.tid, *p, flags, st);
       }
       break;
     }
@@ -1015,7 +1159,10 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         call.sa_port = ep->port;
         I.add_endpoint(*ep, exe_id);
         if (ep->family == "unix" && !ep->address.empty() && ep->address[0] == '/') {
-          pend.files.push_back({ep->address, call.name == "bind" ? "bind" : "connect"});
+          if (call.name == "bind")
+            pend.files.push_back({ep->address, "bind", "socket", true});
+          else
+            pend.files.push_back({ep->address, "connect"});
           want = Want::kExit;
         }
         if (call.name == "bind" && pit != I.procs.end()) {
@@ -1160,13 +1307,7 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         I.stat_cache.erase("F" + f.path);
         I.stat_cache.erase("L" + f.path);
       }
-      FileUse& use = I.profile.files[f.path];
-      use.access.insert(f.access);
-      if (predicted->empty())
-        use.succeeded = true;
-      else
-        use.errors.insert(*predicted);
-      use.ev.add(exe);
+      I.commit(f, *predicted, exe);
     }
   } else if (predicted) {
     want = Want::kExit;
@@ -1187,15 +1328,7 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
   const std::string& exe = I.exes[pend.exe_id];
   const bool ok = result >= 0;
   const std::string err = ok ? "" : errno_name(static_cast<int>(-result));
-  for (auto& f : pend.files) {
-    FileUse& use = I.profile.files[f.path];
-    use.access.insert(f.access);
-    if (ok)
-      use.succeeded = true;
-    else
-      use.errors.insert(err);
-    use.ev.add(exe);
-  }
+  for (auto& f : pend.files) I.commit(f, err, exe);
   if (ok && pend.fd_result) {
     I.note_fd(result);
     if (!pend.sock_family.empty())
@@ -1237,6 +1370,7 @@ Profile Recorder::finish() {
         .add(I.exes[exe_id], n);
   }
   I.counts.clear();
+  I.mark_pid_names();
   if (I.progress) I.progress({I.processes_seen, 0, I.syscalls_seen, I.distinct});
   return std::move(I.profile);
 }

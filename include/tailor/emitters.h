@@ -40,6 +40,12 @@ std::string_view runtime_name(Runtime r);
 // far fewer syscalls under it.
 bool wants_no_new_privileges(const Profile& p);
 
+// True when the flags emitted for this profile run the workload as nobody (`--user 65534:65534`:
+// it ran as root and exercised no capability). The AppArmor emitter then writes the recording
+// user's name in temp-file names as a glob (/tmp/hsperfdata_root -> /tmp/hsperfdata_*): the app
+// will spell them with the name of the user it runs as.
+bool runs_as_nobody(const Profile& p);
+
 // The syscalls `r` makes under the container's filter before exec'ing the app, as measured on
 // this project's machines with the real runtimes (emitters/runtime_baseline.cpp says how).
 // kDocker is runc as Docker drives it. kNone: empty.

@@ -38,7 +38,10 @@ struct Evidence {
 
 // File access kinds. Kept as strings in the profile ("read", "write", "create", "exec",
 // "map-exec", "unlink", "rename", "link", "mkdir", "rmdir", "chmod", "chown", "truncate",
-// "stat", "readdir", "lock", "connect", "bind", "mknod", "mount", "chdir", "chroot", "xattr").
+// "stat", "readdir", "lock", "connect", "bind", "mknod", "mount", "chdir", "chroot", "xattr",
+// "mktemp"). "readdir" is an open of a directory (whatever flags opened it); "mktemp" marks a
+// name made to be fresh and private, as mkstemp/mkdtemp and every language's temp-file API make
+// theirs: open with O_CREAT|O_EXCL and mode 0600, or mkdir with mode 0700.
 struct FileUse {
   std::set<std::string> access;
   // errno names of calls that failed on this path (e.g. "ENOENT" for a probed library path).
@@ -47,6 +50,15 @@ struct FileUse {
   // are predicted at entry (the recorder spares them an exit stop); lookups (stat, access,
   // readlink) are recorded without a result and leave this false.
   bool succeeded = false;
+  // What the path was when it was used, from the file system (stat at the call) or from what
+  // a successful call made: "dir", "file", "symlink", "socket", "fifo", "chr", "blk". Empty when
+  // nothing told (a profile written before the field existed, or a path that never existed).
+  // AppArmor writes directory rules with a trailing '/', so this decides the rule's form.
+  std::set<std::string> types;
+  // Numbers in the path that were the pid of a process at recording time (one of the workload's
+  // or another live one), at the places tailor::pid_name_spans() finds (per-process files under
+  // /tmp, /run, ...: /tmp/hsperfdata_root/4711). They differ on every run, so rules glob them.
+  std::set<std::uint32_t> pids;
   Evidence ev;
   bool operator==(const FileUse&) const = default;
 };
