@@ -237,15 +237,17 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK_FALSE(json_has(v.compose, "cap_add"));
          CHECK_FALSE(json_has(v.k8s["securityContext"]["capabilities"], "add"));
        }},
-      {"seccomp and apparmor options", [] { return Profile{}; },
+      {"no seccomp file written -> no seccomp option, said in a comment", [] { return Profile{}; },
        [](const Views& v) {
          for (const auto* argv : {&v.docker, &v.podman}) {
-           CHECK(has_flag(*argv, "--security-opt", "seccomp=seccomp.json"));
+           for (const auto& w : *argv) CHECK(w.rfind("seccomp=", 0) == std::string::npos);
            CHECK(count_word(*argv, "apparmor=tailor-x") == 0);  // empty name: no option
          }
+         CHECK(v.docker_text.find("# no --security-opt seccomp=: no profile was written") !=
+               std::string::npos);
+         CHECK(v.compose_text.find("# no seccomp profile written") != std::string::npos);
          if (!v.yaml) return;
-         CHECK(v.k8s["securityContext"]["seccompProfile"] ==
-               json({{"type", "Localhost"}, {"localhostProfile", "seccomp.json"}}));
+         CHECK(v.k8s["securityContext"]["seccompProfile"] == json({{"type", "RuntimeDefault"}}));
          CHECK_FALSE(json_has(v.k8s["securityContext"], "appArmorProfile"));
        }},
       {"plain executables -> no-new-privileges",
@@ -254,8 +256,7 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(has_flag(v.docker, "--security-opt", "no-new-privileges"));
          CHECK(has_flag(v.podman, "--security-opt", "no-new-privileges"));
          if (!v.yaml) return;
-         CHECK(v.compose["security_opt"] ==
-               json({"seccomp=seccomp.json", "no-new-privileges:true"}));
+         CHECK(v.compose["security_opt"] == json({"no-new-privileges:true"}));
          CHECK(v.k8s["securityContext"]["allowPrivilegeEscalation"] == false);
        }},
       {"setuid executable -> no no-new-privileges",
@@ -265,7 +266,7 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(count_word(v.podman, "no-new-privileges") == 0);
          CHECK(v.docker_text.find("/usr/bin/su (setuid)") != std::string::npos);
          if (!v.yaml) return;
-         CHECK(v.compose["security_opt"] == json({"seccomp=seccomp.json"}));
+         CHECK_FALSE(json_has(v.compose, "security_opt"));  // nothing to put in it
          CHECK(v.k8s["securityContext"]["allowPrivilegeEscalation"] == true);
        }},
       {"file-caps executable -> no no-new-privileges",
@@ -339,25 +340,35 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(v.k8s["volumeMounts"].size() == 6);
          CHECK(v.k8s_doc["volumes"].size() == 6);
        }},
-      {"written /var/lib/app -> volume note, no tmpfs",
+      {"written /var/lib/app -> a named volume that runs as printed, no tmpfs",
        [] {
          Profile p;
+         p.commands.insert({"/usr/sbin/appd", "--serve"});
          add_file(p, "/var/lib/app/db/main.db", {"write", "truncate"});
          add_file(p, "/var/lib/app/state", {"create"});
          return p;
        },
        [](const Views& v) {
-         CHECK(count_word(v.docker, "--tmpfs") == 0);
-         CHECK(has_flag(v.docker, "--read-only"));
-         // One volume for the outermost written dir, as a comment (HOSTDIR is the user's).
-         CHECK(v.docker_text.find("#   -v HOSTDIR:/var/lib/app ") != std::string::npos);
-         CHECK(v.docker_text.find("HOSTDIR:/var/lib/app/db") == std::string::npos);
-         CHECK(v.compose_text.find("# - HOSTDIR:/var/lib/app\n") != std::string::npos);
-         CHECK(v.k8s_text.find("# - mountPath: /var/lib/app\n") != std::string::npos);
+         for (const auto* argv : {&v.docker, &v.podman}) {
+           CHECK(count_word(*argv, "--tmpfs") == 0);
+           CHECK(has_flag(*argv, "--read-only"));
+           // One named volume for the outermost written dir: the engine creates it on first use,
+           // so the line runs without editing (a placeholder host path would not).
+           CHECK(has_flag(*argv, "-v", "tailor-appd-var-lib-app:/var/lib/app"));
+           CHECK(count_word(*argv, "-v") == 1);
+         }
+         CHECK(v.docker_text.find("HOSTDIR") == std::string::npos);
          if (!v.yaml) return;
-         CHECK_FALSE(json_has(v.compose, "volumes"));
+         CHECK(v.compose["volumes"] == json({"tailor-appd-var-lib-app:/var/lib/app"}));
          CHECK_FALSE(json_has(v.compose, "tmpfs"));
-         CHECK_FALSE(json_has(v.k8s, "volumeMounts"));
+         // A named volume in a compose file must be declared at the top level.
+         json c = parse_yaml(v.compose_text);
+         CHECK(c["volumes"] == json({{"tailor-appd-var-lib-app", json::object()}}));
+         REQUIRE(v.k8s["volumeMounts"].size() == 1);
+         CHECK(v.k8s["volumeMounts"][0]["mountPath"] == "/var/lib/app");
+         const json& vol = v.k8s_doc["volumes"][0];
+         CHECK(vol["name"] == v.k8s["volumeMounts"][0]["name"]);
+         CHECK(vol["emptyDir"] == json::object());  // on disk, not RAM: it is data
        }},
       {"failed write -> nothing to mount",
        [] {
@@ -598,8 +609,12 @@ TEST_CASE("flags: from a real recording", "[flags]") {
   o.seccomp_file = t / "seccomp.json";
   Views v = emit_all(p, o);
 
-  // tcp uses inet sockets: the network stays; it used no capability.
-  CHECK(count_word(v.docker, "--network") == 0);
+  // tcp uses inet sockets, but only on 127.0.0.1: a container's own lo does, so no network.
+  // Its listener was loopback only: nothing to publish (a published port cannot reach it).
+  CHECK(has_flag(v.docker, "--network", "none"));
+  CHECK(count_word(v.docker, "-p") == 0);
+  CHECK(v.docker_text.find("It listened on 127.0.0.1:47123/tcp (loopback only)") !=
+        std::string::npos);
   CHECK(has_flag(v.docker, "--cap-drop", "ALL"));
   CHECK(count_word(v.docker, "--cap-add") == p.capabilities.size());
   CHECK(has_flag(v.docker, "--security-opt", "no-new-privileges"));
@@ -637,8 +652,8 @@ TEST_CASE("flags: from a real recording needing capabilities", "[flags]") {
   Views v = emit_all(rec.profile);
   CHECK(has_flag(v.docker, "--cap-add", "NET_BIND_SERVICE"));
   CHECK(has_flag(v.docker, "--cap-add", "CHOWN"));
-  CHECK(count_word(v.docker, "--user") == 0);     // the capabilities need root
-  CHECK(count_word(v.docker, "--network") == 0);  // inet socket
+  CHECK(count_word(v.docker, "--user") == 0);      // the capabilities need root
+  CHECK(has_flag(v.docker, "--network", "none"));  // its inet socket was bound on 127.0.0.1
   if (!v.yaml) return;
   CHECK(v.compose["cap_add"] == json({"CHOWN", "NET_BIND_SERVICE"}));
 }

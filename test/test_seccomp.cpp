@@ -227,6 +227,7 @@ TEST_CASE("seccomp: every emitted profile reads back and compiles with no skippe
           // The OCI fragment is the same filter, minus Docker-only comments.
           SeccompPolicy d_plain = d;
           for (auto& r : d_plain.syscalls) r.comment.clear();
+          d_plain.comment.clear();
           CHECK(c == d_plain);
           // Deterministic, and the writer agrees with the reader.
           CHECK(tailor::emit_seccomp_docker(prof, o) == docker);
@@ -382,11 +383,18 @@ TEST_CASE("seccomp: --no-arg-filters puts every recorded call in the plain rule"
   CHECK(rules_for(pol, "clone3").at(0).errno_ret == 38u);
 }
 
-TEST_CASE("seccomp: the runtime baseline is added as no-new-privileges chooses", "[seccomp]") {
+TEST_CASE(
+    "seccomp: by default the runtime baseline starts containers with or without "
+    "no-new-privileges, for every engine; --nnp-only narrows it",
+    "[seccomp]") {
   const Profile plain_app = golden_input("seccomp_basic");        // no setuid: nnp
   const Profile setuid_app = golden_input("seccomp_namespaces");  // ran a setuid helper
   REQUIRE(tailor::wants_no_new_privileges(plain_app));
   REQUIRE_FALSE(tailor::wants_no_new_privileges(setuid_app));
+
+  // The defaults: every engine, the variant that does not depend on no-new-privileges.
+  CHECK(SeccompOptions{}.runtime == Runtime::kAll);
+  CHECK_FALSE(SeccompOptions{}.no_new_privileges);
 
   const auto none = validate(tailor::emit_seccomp_docker(plain_app, opts(Runtime::kNone, false)));
   std::set<std::string> expected = recorded_names(plain_app);
@@ -394,25 +402,43 @@ TEST_CASE("seccomp: the runtime baseline is added as no-new-privileges chooses",
   const auto& nn = plain_rule(none).names;
   CHECK(std::set<std::string>(nn.begin(), nn.end()) == expected);
 
-  for (Runtime rt : {Runtime::kDocker, Runtime::kRunc, Runtime::kPodman, Runtime::kCrun}) {
+  const Runtime engines[] = {Runtime::kDocker, Runtime::kRunc, Runtime::kPodman, Runtime::kCrun};
+  for (Runtime rt :
+       {Runtime::kDocker, Runtime::kRunc, Runtime::kPodman, Runtime::kCrun, Runtime::kAll}) {
     INFO(tailor::runtime_name(rt));
     for (const Profile* p : {&plain_app, &setuid_app}) {
-      const bool nnp = tailor::wants_no_new_privileges(*p);
+      // Whatever the profile ran, the default filter holds the runtime's calls of both paths,
+      // never argument-filtered: the flags may or may not carry no-new-privileges.
       const auto pol = validate(tailor::emit_seccomp_docker(*p, opts(rt)));
-      for (const auto& n : tailor::runtime_baseline(rt, nnp)) {
-        INFO(n);
-        CHECK(in_plain(pol, n));  // the runtime's calls are never argument-filtered
-      }
-      // An explicit choice overrides the profile's answer.
-      SeccompOptions o = opts(rt);
-      o.no_new_privileges = !nnp;
-      const auto flipped = validate(tailor::emit_seccomp_docker(*p, o));
-      for (const auto& n : tailor::runtime_baseline(rt, !nnp)) {
-        INFO(n);
-        CHECK(in_plain(flipped, n));
-      }
+      for (bool nnp : {true, false})
+        for (Runtime r : rt == Runtime::kAll
+                             ? std::vector<Runtime>(std::begin(engines), std::end(engines))
+                             : std::vector<Runtime>{rt})
+          for (const auto& n : tailor::runtime_baseline(r, nnp)) {
+            INFO(tailor::runtime_name(r) << (nnp ? " nnp " : " no-nnp ") << n);
+            CHECK(in_plain(pol, n));
+          }
+      CHECK(pol.comment.find("with or without no-new-privileges") != std::string::npos);
     }
+    // --nnp-only: the runtime's nnp list only; what only the other path needs stays out.
+    SeccompOptions o = opts(rt);
+    o.no_new_privileges = true;
+    const auto tight = validate(tailor::emit_seccomp_docker(plain_app, o));
+    const auto recorded = recorded_names(plain_app);
+    const auto& with = tailor::runtime_baseline(rt, true);
+    for (const auto& n : with) CHECK(in_plain(tight, n));
+    for (const auto& n : tailor::runtime_baseline(rt, false)) {
+      if (std::count(with.begin(), with.end(), n) || recorded.count(n)) continue;
+      INFO(n);
+      CHECK_FALSE(in_plain(tight, n));
+    }
+    CHECK(tight.comment.find("ONLY with no-new-privileges") != std::string::npos);
   }
+  // `all` is the union: podman's pselect6 and crun's setresuid are in it.
+  const auto& all = tailor::runtime_baseline(Runtime::kAll, false);
+  for (Runtime r : engines)
+    for (const auto& n : tailor::runtime_baseline(r, false))
+      CHECK(std::count(all.begin(), all.end(), n) == 1);
 }
 
 // ---- the reader -------------------------------------------------------------------------------
