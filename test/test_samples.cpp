@@ -425,6 +425,7 @@ SAMPLE_TEST("thread_exec")
 SAMPLE_TEST("daemon")
 SAMPLE_TEST("sigsample")
 SAMPLE_TEST("ci_app")
+SAMPLE_TEST("httpd")
 
 TEST_CASE("samples: expectation parser rejects what it cannot check", "[samples]") {
   CHECK_THROWS(parse_spec("// tailor-expect: syscal x86_64 read\n"));
