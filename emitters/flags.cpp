@@ -189,6 +189,7 @@ struct Decisions {
   std::vector<std::string> read_only_writes;  // /sys, /proc/sys...: read-only in containers
   std::set<std::string> net_families;         // families that need a network namespace
   std::vector<std::string> net_reasons;       // why, for the comment ("inet to 10.0.0.6:5432")
+  bool more_net_reasons = false;              // more than the comment lists
   bool network_none = true;
   std::vector<Publish> publish;               // -p: servers reachable from outside
   std::vector<std::string> loopback_servers;  // "127.0.0.1:8081/tcp": reachable from inside only
@@ -245,6 +246,15 @@ std::string strip_cap(const std::string& name) {
 // With --network none there are no published ports: a server that must be reached from outside
 // is exactly what keeps the network.
 void decide_network(const Profile& p, Decisions& d) {
+  auto need = [&](const std::string& family, const std::string& why) {
+    d.net_families.insert(family);
+    if (std::find(d.net_reasons.begin(), d.net_reasons.end(), clean(why)) != d.net_reasons.end())
+      return;
+    if (d.net_reasons.size() < 4)
+      d.net_reasons.push_back(clean(why));
+    else
+      d.more_net_reasons = true;
+  };
   std::set<std::string> inet_used;
   bool dgram_inet = false, dgram_inet6 = false;
   for (const auto& [s, ev] : p.sockets) {
@@ -254,13 +264,8 @@ void decide_network(const Profile& p, Decisions& d) {
       if (s.type == "dgram") (s.family == "inet" ? dgram_inet : dgram_inet6) = true;
       continue;
     }
-    if (d.net_families.insert(s.family).second)
-      d.net_reasons.push_back(clean(s.family) + " sockets");
+    need(s.family, s.family + " sockets");
   }
-  auto need = [&](const std::string& family, const std::string& why) {
-    d.net_families.insert(family);
-    if (d.net_reasons.size() < 4) d.net_reasons.push_back(clean(why));
-  };
   std::set<std::string> inet_with_address;
   std::set<std::tuple<std::string, std::string, int>> listening;  // family, address, port
   for (const auto& [ep, ev] : p.endpoints)
@@ -503,8 +508,8 @@ std::vector<std::string> explain_network(const Decisions& d) {
     }
     return c;
   }
-  c.push_back("network kept: " + join(d.net_reasons, ", ") +
-              (d.net_reasons.size() < d.net_families.size() ? ", ..." : "") + ".");
+  c.push_back("network kept: " + join(d.net_reasons, ", ") + (d.more_net_reasons ? ", ..." : "") +
+              ".");
   for (const auto& pub : d.publish) {
     std::string why = "-p " + pub.spec() + ": it listened on " + pub.seen +
                       (pub.proto == "udp" ? " (udp)" : "") + "; ";
@@ -761,7 +766,8 @@ std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
                        " (loopback only): to serve the host, listen on 0.0.0.0 in the image, "
                        "drop network_mode and publish it on 127.0.0.1");
   } else {
-    y.comment(4, "network kept: " + join(d.net_reasons, ", "));
+    y.comment(4,
+              "network kept: " + join(d.net_reasons, ", ") + (d.more_net_reasons ? ", ..." : ""));
     if (!d.publish.empty()) {
       y.line(4, "ports:");
       for (const auto& pub : d.publish)
