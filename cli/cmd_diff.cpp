@@ -24,10 +24,10 @@ constexpr int kExitDrift = 1;
 
 struct DiffArgs {
   std::string old_path, new_path, output = "-";
-  std::string format = "text", fail_on = "added", color = "auto", runtime = "docker";
+  std::string format = "text", fail_on = "added", color = "auto", runtime = "all";
   std::vector<std::string> caps;
   bool caps_given = false;
-  bool no_arg_filters = false;
+  bool no_arg_filters = false, nnp_only = false;
 };
 
 int run_diff(const DiffArgs& a) {
@@ -47,6 +47,7 @@ int run_diff(const DiffArgs& a) {
   SeccompOptions so;
   so.runtime = *runtime_from_name(a.runtime);
   so.arg_filters = !a.no_arg_filters;
+  so.no_new_privileges = a.nnp_only;
 
   auto side = [&](const std::string& path) {
     const ProfileOrPolicy in = load_profile_or_policy(path);
@@ -128,10 +129,12 @@ Command add_diff_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--runtime", a->runtime,
                   "Runtime baseline for tailor profiles' syscalls (as in generate)")
-      ->check(CLI::IsMember({"docker", "podman", "runc", "crun", "none"}))
+      ->check(CLI::IsMember({"all", "docker", "podman", "runc", "crun", "none"}))
       ->capture_default_str();
   sub->add_flag("--no-arg-filters", a->no_arg_filters,
                 "Tailor profiles' filters without argument conditions (as in generate)");
+  sub->add_flag("--nnp-only", a->nnp_only,
+                "Tailor profiles' filters as generate --nnp-only writes them");
   sub->add_option("--caps", a->caps,
                   "Capabilities the container gets (comma-separated): resolves Docker-format "
                   "seccomp conditions and is the seccomp side's capability axis (default: none, "

@@ -80,8 +80,8 @@ void print_progress(const tailor::RecordProgress& p, bool final_line) {
 // Outputs `tailor generate` writes; `tailor record` takes the same options as a shortcut.
 struct GenerateArgs {
   std::string seccomp, oci, spo, apparmor, flags, flags_output = "-";
-  std::string name, runtime = "docker", image = "IMAGE";
-  bool no_arg_filters = false;
+  std::string name, runtime, image = "IMAGE";  // runtime "": all, or the --flags engine
+  bool no_arg_filters = false, nnp_only = false, quiet = false;
 
   bool any() const {
     return !seccomp.empty() || !oci.empty() || !spo.empty() || !apparmor.empty() || !flags.empty();
@@ -100,9 +100,12 @@ void add_generate_options(CLI::App* app, GenerateArgs& g) {
   app->add_option("--flags-output", g.flags_output, "Where --flags goes ('-' = stdout)")
       ->capture_default_str();
   app->add_option("--runtime", g.runtime,
-                  "Runtime that installs the filter; its own measured needs are allowed")
-      ->check(CLI::IsMember({"docker", "podman", "runc", "crun", "none"}))
-      ->capture_default_str();
+                  "Engine(s) the seccomp filter must start containers with (default: all, or "
+                  "the engine of --flags docker|podman); their measured needs are allowed")
+      ->check(CLI::IsMember({"all", "docker", "podman", "runc", "crun", "none"}));
+  app->add_flag("--nnp-only", g.nnp_only,
+                "Tighter seccomp filter that starts containers only with no-new-privileges "
+                "(the flags then include it; refused if a setuid program ran)");
   app->add_option("--image", g.image, "Image name in docker/podman command lines")
       ->capture_default_str();
   app->add_flag("--no-arg-filters", g.no_arg_filters,
@@ -131,29 +134,88 @@ void check_outputs(const GenerateArgs& g) {
   if (!g.flags.empty()) check_output_dir(g.flags_output);
 }
 
+// The filter's runtime baseline: what the user named, else the engine the printed flags are for
+// (a `podman run` line is run by podman), else every engine.
+tailor::Runtime seccomp_runtime(const GenerateArgs& g) {
+  if (!g.runtime.empty()) return *tailor::runtime_from_name(g.runtime);
+  if (g.flags == "docker") return tailor::Runtime::kDocker;
+  if (g.flags == "podman") return tailor::Runtime::kPodman;
+  return tailor::Runtime::kAll;
+}
+
+// --nnp-only makes a filter that works only under no-new-privileges; refuse it where the
+// container cannot have that flag, rather than write a profile that keeps it from starting.
+void check_nnp_only(const tailor::Profile& p, const GenerateArgs& g) {
+  if (!g.nnp_only) return;
+  if (!tailor::wants_no_new_privileges(p)) {
+    std::string exes;
+    for (const auto& [path, exe] : p.process.executables)
+      if (exe.setuid || exe.setgid || exe.file_caps) exes += (exes.empty() ? "" : ", ") + path;
+    throw tailor::Error(
+        "generate: --nnp-only: the workload ran programs that gain privileges on "
+        "execve (" +
+        exes.substr(0, 200) + "), which no-new-privileges would break; drop --nnp-only");
+  }
+  if ((g.flags == "k8s" || !g.spo.empty()) && p.capabilities.count("CAP_SYS_ADMIN"))
+    throw tailor::Error(
+        "generate: --nnp-only: Kubernetes refuses allowPrivilegeEscalation: false with "
+        "SYS_ADMIN added, which this workload needs; drop --nnp-only");
+}
+
+std::string flags_what(const std::string& format) {
+  if (format == "docker") return "docker run command";
+  if (format == "podman") return "podman run command";
+  if (format == "compose") return "docker compose service fragment";
+  return "Kubernetes pod spec fragment";
+}
+
 // Runs every emitter asked for and writes each result atomically. All outputs are computed
-// before the first is written, so an emitter error leaves no half-updated set of files.
+// before the first is written, so an emitter error leaves no half-updated set of files. Then
+// one line per file written on stderr (unless quiet), and the emitters' warnings (always).
 void generate(const tailor::Profile& p, const GenerateArgs& g) {
   using namespace tailor;
   SeccompOptions so;
-  so.runtime = *runtime_from_name(g.runtime);
+  so.runtime = seccomp_runtime(g);
   so.arg_filters = !g.no_arg_filters;
+  so.no_new_privileges = g.nnp_only;
+  check_nnp_only(p, g);
   const std::string name = g.name.empty() ? default_name(p) : g.name;
+  const std::string variant = "for " + seccomp_variant(so);
 
-  std::vector<std::pair<std::string, std::string>> outputs;  // path, text
-  if (!g.seccomp.empty()) outputs.emplace_back(g.seccomp, emit_seccomp_docker(p, so));
-  if (!g.oci.empty()) outputs.emplace_back(g.oci, emit_seccomp_oci(p, so));
-  if (!g.spo.empty()) outputs.emplace_back(g.spo, emit_seccomp_spo(p, so, name));
-  if (!g.apparmor.empty()) outputs.emplace_back(g.apparmor, emit_apparmor(p, {name}));
+  struct Output {
+    std::string path, text, what;
+  };
+  std::vector<Output> outputs;
+  if (!g.seccomp.empty())
+    outputs.push_back(
+        {g.seccomp, emit_seccomp_docker(p, so), "Docker/podman seccomp profile, " + variant});
+  if (!g.oci.empty())
+    outputs.push_back({g.oci, emit_seccomp_oci(p, so), "OCI linux.seccomp object, " + variant});
+  if (!g.spo.empty())
+    outputs.push_back({g.spo, emit_seccomp_spo(p, so, name),
+                       "Security Profiles Operator SeccompProfile \"" + name + "\", " + variant});
+  if (!g.apparmor.empty())
+    outputs.push_back({g.apparmor, emit_apparmor(p, {name}), "AppArmor profile \"" + name + "\""});
   if (!g.flags.empty()) {
     FlagsOptions fo;
     fo.format = *flags_format_from_name(g.flags);
-    fo.seccomp_file = g.seccomp.empty() ? "seccomp.json" : g.seccomp;
+    // Absolute, so the printed command runs from any directory. No --seccomp: no seccomp option
+    // (a flag naming a file that was never written would stop the container from starting).
+    if (!g.seccomp.empty())
+      fo.seccomp_file = std::filesystem::absolute(g.seccomp).lexically_normal().string();
+    fo.seccomp_nnp_only = g.nnp_only && !g.seccomp.empty();
     fo.apparmor_name = g.apparmor.empty() ? "" : name;
     fo.image = g.image;
-    outputs.emplace_back(g.flags_output, emit_flags(p, fo));
+    outputs.push_back({g.flags_output, emit_flags(p, fo), flags_what(g.flags)});
   }
-  for (const auto& [path, text] : outputs) write_file_atomic(path, text);
+  std::vector<std::string> warnings;
+  if (!g.seccomp.empty() || !g.oci.empty() || !g.spo.empty()) warnings = seccomp_warnings(p, so);
+  for (const auto& o : outputs) write_file_atomic(o.path, o.text);
+  for (const auto& w : warnings) std::fprintf(stderr, "tailor: warning: %s\n", w.c_str());
+  if (!g.quiet)
+    for (const auto& o : outputs)
+      if (o.path != "-")
+        std::fprintf(stderr, "tailor: wrote %s (%s)\n", o.path.c_str(), o.what.c_str());
 }
 
 struct RecordArgs {
@@ -234,7 +296,11 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
                  distinct_syscalls(res.profile), res.profile.files.size(),
                  res.profile.capabilities.size(), out == "-" ? "stdout" : out.c_str());
   }
-  if (gen.any()) generate(res.profile, gen);
+  if (gen.any()) {
+    GenerateArgs g = gen;
+    g.quiet = quiet;
+    generate(res.profile, g);
+  }
   return res.exit_status;
 }
 
@@ -264,6 +330,8 @@ int cmd_generate(const std::vector<std::string>& inputs, const GenerateArgs& gen
     p = recorded_only(p);
     if (gen.any()) generate(p, gen);
     write_file_atomic(st.report, text);
+    if (!gen.quiet && st.report != "-")
+      std::fprintf(stderr, "tailor: wrote %s (static coverage report)\n", st.report.c_str());
     return 0;
   }
   generate(p, gen);
@@ -281,10 +349,26 @@ constexpr const char* kGenerateHelp =
 
 The seccomp filter denies with EPERM everything the recording did not use,
 allows only the architectures it used, always allows what a process needs to
-exit cleanly, and adds what the container runtime itself calls after installing
-the filter (--runtime; measured, see README). Argument filters restrict clone/
-unshare to the namespaces used, socket() to the address families used and
-personality() to the values used (--no-arg-filters turns them off).
+exit cleanly, and adds what the container runtime itself calls under the filter
+before the app starts (measured, see README):
+  --runtime all   (default) docker, podman, runc and crun
+  --runtime R     only R: docker, podman, runc, crun, or none (tailor run);
+                  --flags docker|podman picks that engine unless --runtime is given
+By default the filter starts the container with or without no-new-privileges.
+--nnp-only writes a tighter filter that works ONLY with --security-opt
+no-new-privileges (without it the runtime itself fails before the app starts:
+"cannot setresgid to 0", "prctl drop bounding": Operation not permitted); the
+printed flags then include it. The file's "comment" says which variant it is.
+Argument filters restrict clone/unshare to the namespaces used, socket() to the
+address families used and personality() to the values used (--no-arg-filters
+turns them off). Syscall names libseccomp does not know (syscall_<n>) are left
+out with a warning on stderr; an architecture it does not know is an error.
+
+--flags docker|podman prints a command that runs as printed: the seccomp file
+by absolute path (no seccomp option without --seccomp), a named volume for each
+data directory written, -p for each port listened on beyond loopback, and
+--network none when no socket went beyond loopback. Each file written is named
+on stderr (-q: not).
 
 Static findings (tailor analyze, or record --static) join with --static F:
   --static-mode union   (default) the filters allow what the code can reach too
@@ -296,6 +380,7 @@ Examples:
   tailor generate app.json --seccomp seccomp.json --flags docker
   tailor generate unit.json integration.json --seccomp s.json --apparmor aa --name myapp
   tailor generate app.json --oci seccomp-oci.json --runtime crun
+  tailor generate app.json --seccomp s.json --nnp-only --flags podman
   tailor generate app.json --spo app-seccomp.yaml --flags k8s --flags-output sc.yaml
   tailor generate app.json --static static.json --static-mode report)";
 
@@ -350,6 +435,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gen->add_option("--report", static_args.report, "Where --static-mode report goes ('-' = stdout)")
       ->capture_default_str();
+  gen->add_flag("-q,--quiet", gen_args.quiet, "Do not list the files written on stderr");
 
   auto* show = app.add_subcommand("show", "Print a readable summary of a tailor profile");
   std::string show_path;

@@ -251,6 +251,7 @@ ordered condition_json(const SeccompCondition& c) {
 
 ordered policy_json(const SeccompPolicy& p, bool docker) {
   ordered o = ordered::object();
+  if (docker && !p.comment.empty()) o["comment"] = p.comment;  // first: what the file is for
   o["defaultAction"] = p.default_action;
   if (p.default_errno_ret) o["defaultErrnoRet"] = *p.default_errno_ret;
   if (!p.architectures.empty()) o["architectures"] = p.architectures;
@@ -388,6 +389,9 @@ SeccompPolicy seccomp_policy_from_json(std::string_view text) {
   if (const json* v = member(j, "listenerPath")) p.listener_path = get_string(*v, "listenerPath");
   if (const json* v = member(j, "listenerMetadata"))
     p.listener_metadata = get_string(*v, "listenerMetadata");
+  // Not a field of moby's or the OCI's model: engines ignore it whatever its type, and so do we
+  // unless it is the string tailor writes.
+  if (const json* v = member(j, "comment"); v && v->is_string()) p.comment = v->get<std::string>();
   if (const json* v = member(j, "syscalls")) {
     if (!v->is_array()) bad("syscalls", "expected an array");
     for (std::size_t i = 0; i < v->size(); ++i)
@@ -473,6 +477,10 @@ SeccompPolicy resolve_seccomp_policy(const SeccompPolicy& policy, const std::set
 }
 
 // ---- public: libseccomp -----------------------------------------------------------------------
+
+bool seccomp_knows_arch(std::string_view name) {
+  return arch_value(name) != 0;
+}
 
 bool seccomp_knows_syscall(std::string_view name) {
   const std::string n(name);

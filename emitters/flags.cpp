@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tailor/emitters.h"
@@ -136,6 +137,45 @@ std::vector<std::string> outermost(const std::set<std::string>& dirs) {
   return out;
 }
 
+// ---- network ----------------------------------------------------------------------------------
+
+bool is_inet(const std::string& family) {
+  return family == "inet" || family == "inet6";
+}
+
+// 127.0.0.0/8, ::1 and v4-mapped 127.x: a container under --network none still has its own lo,
+// so whatever the workload did there works unchanged in it.
+bool is_loopback(const std::string& family, const std::string& a) {
+  if (family == "inet") return a.rfind("127.", 0) == 0;
+  return a == "::1" || a.rfind("::ffff:127.", 0) == 0;
+}
+
+bool is_wildcard(const std::string& family, const std::string& a) {
+  return family == "inet" ? a == "0.0.0.0" : a == "::";
+}
+
+// "127.0.0.1:8081", "[::1]:8081"
+std::string host_port(const std::string& family, const std::string& a, int port) {
+  return (family == "inet6" ? "[" + a + "]" : a) + ":" + std::to_string(port);
+}
+
+// One published port: docker/podman `-p [HOST_IP:]PORT:PORT[/udp]`.
+struct Publish {
+  std::string proto;    // "tcp", "udp"
+  std::string host_ip;  // "" = every address of the host, both families
+  int port = 0;
+  std::string seen;            // where the app listened, "0.0.0.0:8080"
+  bool host_specific = false;  // it listened on one of the recording host's own addresses
+
+  std::string spec() const {
+    std::string h =
+        host_ip.empty()
+            ? ""
+            : (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
+    return h + std::to_string(port) + ":" + std::to_string(port) + (proto == "udp" ? "/udp" : "");
+  }
+};
+
 // ---- the decisions --------------------------------------------------------------------------
 
 struct Decisions {
@@ -148,7 +188,13 @@ struct Decisions {
   std::vector<std::string> volumes;                        // written dirs needing a volume
   std::vector<std::string> read_only_writes;  // /sys, /proc/sys...: read-only in containers
   std::set<std::string> net_families;         // families that need a network namespace
+  std::vector<std::string> net_reasons;       // why, for the comment ("inet to 10.0.0.6:5432")
+  bool more_net_reasons = false;              // more than the comment lists
   bool network_none = true;
+  std::vector<Publish> publish;               // -p: servers reachable from outside
+  std::vector<std::string> loopback_servers;  // "127.0.0.1:8081/tcp": reachable from inside only
+  std::vector<std::string> unpublishable;     // servers on a port chosen at run time
+  std::map<std::string, std::string> volume_names;  // written dir -> named volume
   bool ran_as_root = false;
   bool run_as_nobody = false;
   std::optional<std::pair<std::uint32_t, std::uint32_t>> nonroot_ids;  // ran as this uid:gid
@@ -177,6 +223,137 @@ std::string cap_why(const CapUse& use) {
 
 std::string strip_cap(const std::string& name) {
   return name.rfind("CAP_", 0) == 0 ? name.substr(4) : name;
+}
+
+// A container under --network none has a loopback interface of its own and nothing else. unix
+// sockets are files and AF_ALG is the kernel crypto API: neither needs an interface. inet and
+// inet6 need one only for addresses beyond loopback: a workload that bound, listened, connected
+// or sent only to 127.0.0.1 or ::1 (a test suite against a local database, a program talking to
+// itself) runs unchanged without a network. An inet socket with no recorded address (an ioctl
+// on it, an implicit bind) keeps the network, and so do families tailor could not name or rare
+// ones (netlink, packet, vsock, can...): the safe side.
+//
+// Servers. A listen (TCP) or a bind without listen on a datagram socket family (UDP) with a
+// fixed port is a server; where it listened decides what is printed:
+//  - 0.0.0.0 / :: (every address): published on the same port and address family of the host,
+//    `-p 0.0.0.0:P:P` for inet, `-p P:P` for inet6 (a :: socket is dual-stack by default);
+//  - one of the recording host's addresses: published on that host address; the container has
+//    addresses of its own, so the comment says the app must listen on 0.0.0.0 there;
+//  - loopback only: NOT published. A published port forwards to the container's own interface,
+//    which a socket on the container's 127.0.0.1 never sees, so `-p` would promise what cannot
+//    work; the app serves what it served while recorded, clients on its own loopback, which
+//    --network none keeps. The comment says what to change to serve the host.
+// With --network none there are no published ports: a server that must be reached from outside
+// is exactly what keeps the network.
+void decide_network(const Profile& p, Decisions& d) {
+  auto need = [&](const std::string& family, const std::string& why) {
+    d.net_families.insert(family);
+    if (std::find(d.net_reasons.begin(), d.net_reasons.end(), clean(why)) != d.net_reasons.end())
+      return;
+    if (d.net_reasons.size() < 4)
+      d.net_reasons.push_back(clean(why));
+    else
+      d.more_net_reasons = true;
+  };
+  std::set<std::string> inet_used;
+  bool dgram_inet = false, dgram_inet6 = false;
+  for (const auto& [s, ev] : p.sockets) {
+    if (s.family == "unix" || s.family == "alg") continue;
+    if (is_inet(s.family)) {
+      inet_used.insert(s.family);
+      if (s.type == "dgram") (s.family == "inet" ? dgram_inet : dgram_inet6) = true;
+      continue;
+    }
+    need(s.family, s.family + " sockets");
+  }
+  std::set<std::string> inet_with_address;
+  std::set<std::tuple<std::string, std::string, int>> listening;  // family, address, port
+  for (const auto& [ep, ev] : p.endpoints)
+    if (ep.op == "listen") listening.insert({ep.family, ep.address, ep.port});
+  std::map<std::pair<std::string, int>, std::vector<Publish>> servers;  // (proto, port) -> where
+  for (const auto& [ep, ev] : p.endpoints) {
+    if (!is_inet(ep.family)) continue;
+    inet_with_address.insert(ep.family);
+    // A TCP server's bind is its listen's address: the listen entry speaks for both.
+    if (ep.op == "bind" && listening.count({ep.family, ep.address, ep.port})) continue;
+    const bool loop = !ep.address.empty() && is_loopback(ep.family, ep.address);
+    const bool wild = is_wildcard(ep.family, ep.address);
+    const bool udp_server = ep.op == "bind" && ep.port != 0 &&
+                            !listening.count({ep.family, ep.address, ep.port}) &&
+                            (ep.family == "inet" ? dgram_inet : dgram_inet6);
+    const bool server = ep.op == "listen" || udp_server;
+    const std::string where = host_port(ep.family, ep.address, ep.port);
+    if (ep.address.empty()) {
+      need(ep.family, ep.family + " " + ep.op + " on an address tailor did not see");
+      if (server) d.unpublishable.push_back(clean(ep.family) + " listen on an unknown address");
+      continue;
+    }
+    if (loop) {
+      if (server) d.loopback_servers.push_back(clean(where) + (udp_server ? "/udp" : "/tcp"));
+      continue;
+    }
+    if (!server) {
+      // A bind to any address with port 0 is a client asking for an ephemeral port.
+      if (ep.op == "bind" && wild && ep.port == 0) continue;
+      need(ep.family, ep.family + " " + ep.op + " " + where);
+      continue;
+    }
+    need(ep.family, (udp_server ? "udp server on " : "listened on ") + where);
+    if (ep.port == 0) {
+      d.unpublishable.push_back(clean(where) + " (a port chosen at run time)");
+      continue;
+    }
+    Publish pub;
+    pub.proto = udp_server ? "udp" : "tcp";
+    pub.port = ep.port;
+    pub.seen = clean(where);
+    if (wild) {
+      pub.host_ip = ep.family == "inet" ? "0.0.0.0" : "";
+    } else {
+      pub.host_ip = clean(ep.address);
+      pub.host_specific = true;
+    }
+    servers[{pub.proto, pub.port}].push_back(pub);
+  }
+  for (const auto& f : inet_used)
+    if (!inet_with_address.count(f)) need(f, f + " sockets with no recorded address");
+  // One -p per host port and protocol: the engine refuses to publish a port twice. Every address
+  // (a :: listener) covers 0.0.0.0, and a wildcard covers single addresses.
+  for (auto& [key, pubs] : servers) {
+    auto rank = [](const Publish& x) { return x.host_ip.empty() ? 0 : x.host_specific ? 2 : 1; };
+    std::stable_sort(pubs.begin(), pubs.end(),
+                     [&](const Publish& a, const Publish& b) { return rank(a) < rank(b); });
+    const int best = rank(pubs.front());
+    std::set<std::string> seen_ips;
+    for (const auto& x : pubs)
+      if (rank(x) == best && seen_ips.insert(x.host_ip).second) d.publish.push_back(x);
+  }
+  std::sort(d.loopback_servers.begin(), d.loopback_servers.end());
+  d.loopback_servers.erase(std::unique(d.loopback_servers.begin(), d.loopback_servers.end()),
+                           d.loopback_servers.end());
+  d.network_none = d.net_families.empty();
+}
+
+// A named volume per written dir: `-v NAME:DIR` runs as printed (the engine creates the volume
+// on first use, filled from the image's DIR, and keeps it across runs), where a placeholder host
+// path would not. The name says where it came from: tailor-<program>-<dir>.
+std::string docker_volume_name(const std::string& program, const std::string& dir,
+                               std::set<std::string>& taken) {
+  std::string raw = "tailor-" + program + dir;
+  std::string n;
+  for (unsigned char c : raw) {
+    const bool ok = std::isalnum(c) || c == '_' || c == '.' || c == '-';
+    if (ok)
+      n += static_cast<char>(c);
+    else if (!n.empty() && n.back() != '-')
+      n += '-';
+  }
+  n = n.substr(0, 100);
+  while (!n.empty() && (n.back() == '-' || n.back() == '.')) n.pop_back();
+  std::string name = n;
+  for (int i = 2; taken.count(name); ++i) name = n + "-" + std::to_string(i);
+  taken.insert(name);
+  return name;
 }
 
 Decisions decide(const Profile& p) {
@@ -221,13 +398,17 @@ Decisions decide(const Profile& p) {
       d.volumes.push_back(v);
   }
   d.read_only_writes.assign(ro_writes.begin(), ro_writes.end());
+  std::string program;
+  if (!p.commands.empty() && !p.commands.begin()->empty()) {
+    const std::string& argv0 = p.commands.begin()->front();
+    program = argv0.substr(
+        argv0.find_last_of('/') == std::string::npos ? 0 : argv0.find_last_of('/') + 1);
+  }
+  std::set<std::string> taken;
+  for (const auto& v : d.volumes)
+    d.volume_names[v] = docker_volume_name(program.empty() ? "" : program + "-", v, taken);
 
-  // A container under --network none has a loopback interface only. unix sockets are files and
-  // AF_ALG is the kernel crypto API: neither needs an interface. Families tailor could not name,
-  // or rare ones (vsock, can, bluetooth...), count as network to stay on the safe side.
-  for (const auto& [s, ev] : p.sockets)
-    if (s.family != "unix" && s.family != "alg") d.net_families.insert(s.family);
-  d.network_none = d.net_families.empty();
+  decide_network(p, d);
 
   // uids holds the effective uid of every process seen. Root without any capability exercised
   // only used root as a file owner: nobody can do the same if the image's files allow it.
@@ -313,6 +494,44 @@ std::string mib(std::uint64_t kb) {
   return std::to_string((kb + 1023) / 1024) + " MiB";
 }
 
+// The network decision in words (decide_network says why), shared by every format.
+std::vector<std::string> explain_network(const Decisions& d) {
+  std::vector<std::string> c;
+  if (d.network_none) {
+    c.push_back("--network none: no socket needed a network (unix sockets, or inet/inet6 to");
+    c.push_back("  loopback addresses only: a container has a loopback interface of its own).");
+    if (!d.loopback_servers.empty()) {
+      c.push_back("  It listened on " + join(d.loopback_servers, ", ") +
+                  " (loopback only), which clients inside");
+      c.push_back("  the container reach. To serve the host instead, make it listen on 0.0.0.0 in");
+      c.push_back("  the image, drop --network none and add -p 127.0.0.1:PORT:PORT.");
+    }
+    return c;
+  }
+  c.push_back("network kept: " + join(d.net_reasons, ", ") + (d.more_net_reasons ? ", ..." : "") +
+              ".");
+  for (const auto& pub : d.publish) {
+    std::string why = "-p " + pub.spec() + ": it listened on " + pub.seen +
+                      (pub.proto == "udp" ? " (udp)" : "") + "; ";
+    if (pub.host_ip.empty())
+      why += "published on every host address, both families.";
+    else if (!pub.host_specific)
+      why += "published on the host's IPv4 addresses.";
+    else
+      why +=
+          "an address of the recording host, published there (in the container the app must"
+          " listen on 0.0.0.0: the container has addresses of its own).";
+    c.push_back(why);
+  }
+  for (const auto& l : d.loopback_servers)
+    c.push_back("not published: " + l +
+                " (loopback only: a published port reaches the container's interface, not its lo;"
+                " make the app listen on 0.0.0.0 to publish it).");
+  for (const auto& u : d.unpublishable)
+    c.push_back("not published: " + u + ": only a fixed port can be published.");
+  return c;
+}
+
 // Explanations, one entry per flag group, in the order the flags are written.
 std::vector<std::string> explain(const Decisions& d, const FlagsOptions& o, bool podman) {
   std::vector<std::string> c;
@@ -322,14 +541,28 @@ std::vector<std::string> explain(const Decisions& d, const FlagsOptions& o, bool
   for (const auto& [cap, why] : d.hints)
     c.push_back("not added: " + cap + ", refused while recording (" + why +
                 "): add it only if that call must succeed.");
-  c.push_back("--security-opt seccomp=" + clean(o.seccomp_file) +
-              ": only the syscalls the recording made (plus what the runtime needs).");
+  if (o.seccomp_file.empty()) {
+    c.push_back("no --security-opt seccomp=: no profile was written (tailor generate --seccomp");
+    c.push_back("  FILE writes one); the engine's default seccomp profile applies.");
+  } else {
+    c.push_back("--security-opt seccomp=" + clean(o.seccomp_file) +
+                ": only the syscalls the recording made (plus what the runtime needs).");
+    if (o.seccomp_nnp_only)
+      c.push_back(
+          "  It is the nnp-only variant (--nnp-only): the container must run with "
+          "no-new-privileges.");
+  }
   if (!o.apparmor_name.empty())
     c.push_back("--security-opt apparmor=" + clean(o.apparmor_name) +
                 ": the generated AppArmor profile (load it with apparmor_parser first).");
   if (d.nnp) {
     c.push_back("--security-opt no-new-privileges: no setuid/setgid/file-capability program ran,");
     c.push_back("  so execve never needs to gain privileges.");
+  } else if (o.seccomp_nnp_only) {
+    c.push_back(
+        "--security-opt no-new-privileges: the nnp-only seccomp profile needs it, although");
+    c.push_back("  these programs will not gain privileges on execve under it:");
+    for (const auto& e : d.privileged_exes) c.push_back("  " + e);
   } else {
     c.push_back("no no-new-privileges: the app ran programs that gain privileges on execve:");
     for (const auto& e : d.privileged_exes) c.push_back("  " + e);
@@ -341,17 +574,17 @@ std::vector<std::string> explain(const Decisions& d, const FlagsOptions& o, bool
     c.push_back("--tmpfs " + clean(t) + ": written (" + clean(join(d.tmpfs_for.at(t), ", ")) +
                 "), holds temp/runtime/cache data only.");
   if (!d.volumes.empty()) {
-    c.push_back("NEEDS A VOLUME: the app wrote here, outside temp/run/cache dirs; add");
+    c.push_back("-v NAME:DIR: the app wrote these dirs outside temp/run/cache dirs (EROFS under");
+    c.push_back(
+        "  --read-only otherwise). Each gets a named volume, created on first use from the");
+    c.push_back("  image's DIR and kept across runs; -v /host/dir:DIR keeps the data on the host:");
     for (const auto& v : d.volumes)
-      c.push_back("  -v HOSTDIR:" + clean(v) + "   (or the write fails with EROFS)");
+      c.push_back("  " + clean(d.volume_names.at(v)) + ":" + clean(v));
   }
   if (!d.read_only_writes.empty())
     c.push_back("writes containers refuse whatever the flags (/sys, /proc/sys are read-only): " +
                 clean(join(d.read_only_writes, ", ")));
-  if (d.network_none)
-    c.push_back("--network none: no inet/inet6/netlink/packet socket was used (loopback only).");
-  else
-    c.push_back("network kept: sockets of family " + join(d.net_families, ", ") + " were used.");
+  for (auto& line : explain_network(d)) c.push_back(std::move(line));
   if (d.run_as_nobody) {
     c.push_back("--user 65534:65534: ran as root but needed no capability, so nobody will do;");
     c.push_back("  the image's file ownership and modes must let nobody read (and write) them.");
@@ -392,13 +625,21 @@ std::string emit_cli(const Decisions& d, const FlagsOptions& o, bool podman) {
   };
   flag("--cap-drop", "ALL");
   for (const auto& [cap, why] : d.caps) flag("--cap-add", cap);
-  flag("--security-opt", "seccomp=" + o.seccomp_file);
+  if (!o.seccomp_file.empty()) flag("--security-opt", "seccomp=" + o.seccomp_file);
   if (!o.apparmor_name.empty()) flag("--security-opt", "apparmor=" + o.apparmor_name);
-  if (d.nnp) flag("--security-opt", "no-new-privileges");
+  if (d.nnp || o.seccomp_nnp_only) flag("--security-opt", "no-new-privileges");
   flag("--read-only");
   if (podman) flag("--read-only-tmpfs=false");
   for (const auto& t : d.tmpfs) flag("--tmpfs", t);
+  for (const auto& v : d.volumes) {
+    // -v splits at ':'; --mount reads CSV, where a quoted field may hold ':' and ','.
+    if (v.find(':') == std::string::npos)
+      flag("-v", d.volume_names.at(v) + ":" + v);
+    else
+      flag("--mount", "type=volume,source=" + d.volume_names.at(v) + ",\"target=" + v + "\"");
+  }
   if (d.network_none) flag("--network", "none");
+  for (const auto& pub : d.publish) flag("-p", pub.spec());
   if (d.run_as_nobody) flag("--user", std::to_string(kNobody) + ":" + std::to_string(kNobody));
   if (d.pids) flag("--pids-limit", std::to_string(d.pids));
   if (d.memory_mib) flag("--memory", std::to_string(d.memory_mib) + "m");
@@ -468,14 +709,24 @@ std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
     y.line(4, "cap_add:");
     for (const auto& [cap, why] : d.caps) y.line(6, "- " + yaml_word(cap), "exercised: " + why);
   }
-  y.line(4, "security_opt:");
-  y.line(6, "- " + yaml_quote("seccomp=" + o.seccomp_file), "syscalls the recording made");
-  if (!o.apparmor_name.empty())
-    y.line(6, "- " + yaml_quote("apparmor=" + o.apparmor_name), "generated AppArmor profile");
-  if (d.nnp)
-    y.line(6, "- \"no-new-privileges:true\"", "no setuid/setgid/file-caps program ran");
-  else
-    y.comment(6, "no-new-privileges left off: ran " + join(d.privileged_exes, ", "));
+  const bool nnp = d.nnp || o.seccomp_nnp_only;
+  if (o.seccomp_file.empty())
+    y.comment(4, "no seccomp profile written (tailor generate --seccomp FILE): engine default");
+  if (!o.seccomp_file.empty() || !o.apparmor_name.empty() || nnp) {
+    y.line(4, "security_opt:");
+    if (!o.seccomp_file.empty())
+      y.line(6, "- " + yaml_quote("seccomp=" + o.seccomp_file),
+             o.seccomp_nnp_only ? "nnp-only variant: needs no-new-privileges"
+                                : "syscalls the recording made");
+    if (!o.apparmor_name.empty())
+      y.line(6, "- " + yaml_quote("apparmor=" + o.apparmor_name), "generated AppArmor profile");
+    if (d.nnp)
+      y.line(6, "- \"no-new-privileges:true\"", "no setuid/setgid/file-caps program ran");
+    else if (nnp)
+      y.line(6, "- \"no-new-privileges:true\"",
+             "the nnp-only seccomp profile needs it; setuid programs will not gain privileges");
+  }
+  if (!nnp) y.comment(4, "no-new-privileges left off: ran " + join(d.privileged_exes, ", "));
   y.line(4, "read_only: true", "image files stay as built");
   if (!d.tmpfs.empty()) {
     y.line(4, "tmpfs:");
@@ -483,9 +734,10 @@ std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
       y.line(6, "- " + yaml_quote(t), "written: " + join(d.tmpfs_for.at(t), ", "));
   }
   if (!d.volumes.empty()) {
-    y.comment(4, "NEEDS A VOLUME (written outside temp/run/cache, EROFS otherwise):");
-    y.comment(4, "volumes:");
-    for (const auto& v : d.volumes) y.comment(6, "- HOSTDIR:" + v);
+    y.line(4, "volumes:");
+    for (const auto& v : d.volumes)
+      y.line(6, "- " + yaml_quote(d.volume_names.at(v) + ":" + v),
+             "written outside temp/run/cache: a named volume, kept across runs");
   }
   if (d.run_as_nobody)
     y.line(4, "user: \"65534:65534\"",
@@ -507,10 +759,32 @@ std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
     y.line(8, "soft: " + std::to_string(d.nofile));
     y.line(8, "hard: " + std::to_string(d.nofile));
   }
-  if (d.network_none)
-    y.line(4, "network_mode: none", "no inet/inet6/netlink/packet socket used");
-  else
-    y.comment(4, "network kept: " + join(d.net_families, ", ") + " sockets used");
+  if (d.network_none) {
+    y.line(4, "network_mode: none", "unix sockets or loopback only");
+    for (const auto& l : d.loopback_servers)
+      y.comment(4, "listened on " + l +
+                       " (loopback only): to serve the host, listen on 0.0.0.0 in the image, "
+                       "drop network_mode and publish it on 127.0.0.1");
+  } else {
+    y.comment(4,
+              "network kept: " + join(d.net_reasons, ", ") + (d.more_net_reasons ? ", ..." : ""));
+    if (!d.publish.empty()) {
+      y.line(4, "ports:");
+      for (const auto& pub : d.publish)
+        y.line(6, "- " + yaml_quote(pub.spec()),
+               "listened on " + pub.seen +
+                   (pub.host_specific ? " (the recording host's address: listen on 0.0.0.0)" : ""));
+    }
+    for (const auto& l : d.loopback_servers)
+      y.comment(4, "not published: " + l + " (loopback only; listen on 0.0.0.0 to publish it)");
+    for (const auto& u : d.unpublishable)
+      y.comment(4, "not published: " + u + " (only a fixed port can be published)");
+  }
+  if (!d.volumes.empty()) {
+    y.line(0, "volumes:");
+    for (const auto& v : d.volumes)
+      y.line(2, yaml_word(d.volume_names.at(v)) + ": {}", "named volume for " + v);
+  }
   return y.str();
 }
 
@@ -554,7 +828,9 @@ std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
   // Kubernetes rejects allowPrivilegeEscalation: false together with an added SYS_ADMIN.
   bool sys_admin = std::any_of(d.caps.begin(), d.caps.end(),
                                [](const auto& c) { return c.first == "SYS_ADMIN"; });
-  if (d.nnp && !sys_admin)
+  if (o.seccomp_nnp_only && !d.nnp && !sys_admin)
+    y.line(6, "allowPrivilegeEscalation: false", "the nnp-only seccomp profile needs no_new_privs");
+  else if (d.nnp && !sys_admin)
     y.line(6, "allowPrivilegeEscalation: false", "no_new_privs: no setuid/setgid/file-caps ran");
   else if (d.nnp)
     y.line(6, "allowPrivilegeEscalation: true", "the API refuses false with SYS_ADMIN added");
@@ -576,9 +852,13 @@ std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
   std::string seccomp = o.seccomp_file;
   if (!seccomp.empty() && seccomp[0] == '/') seccomp = seccomp.substr(seccomp.rfind('/') + 1);
   y.line(6, "seccompProfile:");
-  y.line(8, "type: Localhost", "the generated profile, not RuntimeDefault");
-  y.line(8, "localhostProfile: " + yaml_quote(seccomp),
-         "copy to /var/lib/kubelet/seccomp/ on each node");
+  if (seccomp.empty()) {
+    y.line(8, "type: RuntimeDefault", "no profile written (tailor generate --seccomp/--spo)");
+  } else {
+    y.line(8, "type: Localhost", "the generated profile, not RuntimeDefault");
+    y.line(8, "localhostProfile: " + yaml_quote(seccomp),
+           "copy to /var/lib/kubelet/seccomp/ on each node");
+  }
   if (!o.apparmor_name.empty()) {
     y.line(6, "appArmorProfile:", "Kubernetes 1.30+; older: the apparmor annotation");
     y.line(8, "type: Localhost", "loaded on the node by apparmor_parser");
@@ -597,28 +877,52 @@ std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
     y.comment(4, "nofile: peak " + std::to_string(d.peak_fds) +
                      " fds; set by the container runtime's default ulimits (" +
                      std::to_string(d.nofile) + " would do)");
-  if (d.network_none)
-    y.comment(4, "no inet/inet6/netlink/packet socket used: a NetworkPolicy can deny all traffic");
-  std::set<std::string> taken;
-  std::vector<std::pair<std::string, std::string>> mounts;  // name, path
-  for (const auto& t : d.tmpfs) mounts.emplace_back(volume_name(t, taken), t);
-  if (!mounts.empty()) {
-    y.line(4, "volumeMounts:", "readOnlyRootFilesystem: writable dirs");
-    for (const auto& [name, path] : mounts) {
-      y.line(6, "- name: " + yaml_word(name), "written: " + join(d.tmpfs_for.at(path), ", "));
-      y.line(8, "mountPath: " + yaml_quote(path));
+  if (d.network_none) {
+    y.comment(4, "unix sockets or loopback only: a NetworkPolicy can deny all traffic");
+    for (const auto& l : d.loopback_servers)
+      y.comment(4, "listened on " + l + " (loopback only): reachable from inside the pod only");
+  } else if (!d.publish.empty()) {
+    // containerPort is informational in Kubernetes; a Service makes the port reachable.
+    std::set<std::pair<int, std::string>> ports;
+    for (const auto& pub : d.publish) ports.insert({pub.port, pub.proto});
+    y.line(4, "ports:", "what it listened on; expose it with a Service");
+    for (const auto& [port, proto] : ports) {
+      y.line(6, "- containerPort: " + std::to_string(port));
+      y.line(8, std::string("protocol: ") + (proto == "udp" ? "UDP" : "TCP"));
     }
   }
-  if (!d.volumes.empty()) {
-    y.comment(4, "NEEDS A VOLUME (written outside temp/run/cache, EROFS otherwise), e.g. a PVC:");
-    for (const auto& v : d.volumes) y.comment(6, "- mountPath: " + v);
+  if (!d.network_none) {
+    for (const auto& l : d.loopback_servers)
+      y.comment(4, "not exposed: " + l + " (loopback only; listen on 0.0.0.0 to expose it)");
+    for (const auto& u : d.unpublishable)
+      y.comment(4, "not exposed: " + u + " (only a fixed port can be)");
   }
+  std::set<std::string> taken;
+  struct Mount {
+    std::string name, path;
+    bool persistent;  // written outside temp/run/cache dirs
+  };
+  std::vector<Mount> mounts;
+  for (const auto& t : d.tmpfs) mounts.push_back({volume_name(t, taken), t, false});
+  for (const auto& v : d.volumes) mounts.push_back({volume_name(v, taken), v, true});
   if (!mounts.empty()) {
+    y.line(4, "volumeMounts:", "readOnlyRootFilesystem: writable dirs");
+    for (const auto& m : mounts) {
+      y.line(6, "- name: " + yaml_word(m.name),
+             m.persistent ? "written outside temp/run/cache dirs"
+                          : "written: " + join(d.tmpfs_for.at(m.path), ", "));
+      y.line(8, "mountPath: " + yaml_quote(m.path));
+    }
     y.line(0, "volumes:");
-    for (const auto& [name, path] : mounts) {
-      y.line(2, "- name: " + yaml_word(name), "tmpfs for " + path);
-      y.line(4, "emptyDir:");
-      y.line(6, "medium: Memory", "RAM-backed like --tmpfs; counts against memory");
+    for (const auto& m : mounts) {
+      y.line(2, "- name: " + yaml_word(m.name),
+             (m.persistent ? "volume for " : "tmpfs for ") + m.path);
+      if (m.persistent) {
+        y.line(4, "emptyDir: {}", "lives as long as the pod: a PersistentVolumeClaim keeps it");
+      } else {
+        y.line(4, "emptyDir:");
+        y.line(6, "medium: Memory", "RAM-backed like --tmpfs; counts against memory");
+      }
     }
   }
   return y.str();

@@ -31,9 +31,11 @@
 // Re-measure after a runtime upgrade: `bash scripts/measure-runtime-baseline.sh -n 8 --verify`
 // as root (needs jq, busybox-static, seccomp's scmp_sys_resolver; it briefly sets
 // kernel.printk_ratelimit to 0, since the kernel prints these lines rate-limited, and restores
-// it), and paste each line's names here. test/test_runtime_baseline.cpp ([runtimes]) re-measures
-// and fails, naming the syscall, when a runtime makes one these lists lack.
+// it), and paste each line's names here. `--runtime all` (the default) is the union of the lists.
+// test/test_runtime_baseline.cpp ([runtimes]) re-measures and fails, naming the syscall, when a
+// runtime makes one these lists lack.
 #include <array>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,15 +72,29 @@ const std::vector<std::string> kCrunNoNnp = {"capset",    "close",        "execv
                                              "setresgid", "setresuid",    "write"};
 const std::vector<std::string> kEmpty;
 
+// Every runtime's list, unioned: the default, for a filter that starts the container whichever
+// engine runs it. Without nnp it also takes every nnp list, so "without" always contains "with"
+// even if a re-measurement one day finds a call only the nnp path makes.
+std::vector<std::string> all_runtimes(bool nnp) {
+  std::set<std::string> names;
+  for (const auto* list : {&kDockerNnp, &kPodmanNnp, &kCrunNnp})
+    names.insert(list->begin(), list->end());
+  if (!nnp)
+    for (const auto* list : {&kDockerNoNnp, &kPodmanNoNnp, &kCrunNoNnp})
+      names.insert(list->begin(), list->end());
+  return {names.begin(), names.end()};
+}
+
 }  // namespace
 
 std::optional<Runtime> runtime_from_name(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Runtime>, 5> kNames = {{
+  static constexpr std::array<std::pair<std::string_view, Runtime>, 6> kNames = {{
       {"docker", Runtime::kDocker},
       {"podman", Runtime::kPodman},
       {"runc", Runtime::kRunc},
       {"crun", Runtime::kCrun},
       {"none", Runtime::kNone},
+      {"all", Runtime::kAll},
   }};
   for (const auto& [n, r] : kNames)
     if (n == name) return r;
@@ -97,6 +113,8 @@ std::string_view runtime_name(Runtime r) {
       return "crun";
     case Runtime::kNone:
       return "none";
+    case Runtime::kAll:
+      return "all";
   }
   return "none";
 }
@@ -110,6 +128,11 @@ const std::vector<std::string>& runtime_baseline(Runtime r, bool no_new_privileg
       return no_new_privileges ? kPodmanNnp : kPodmanNoNnp;
     case Runtime::kCrun:
       return no_new_privileges ? kCrunNnp : kCrunNoNnp;
+    case Runtime::kAll: {
+      static const std::vector<std::string> with = all_runtimes(true);
+      static const std::vector<std::string> without = all_runtimes(false);
+      return no_new_privileges ? with : without;
+    }
     case Runtime::kNone:
       break;
   }

@@ -37,6 +37,8 @@ ct_rootfs() {
 ct_add_program() {
   local rootfs="$1" bin="$2" dest="${3:-/bin/$(basename "$2")}" lib
   mkdir -p "$rootfs$(dirname "$dest")"
+  # DEST may be one of busybox's applet links (httpd, ...): replace the link, not busybox.
+  rm -f "$rootfs$dest"
   cp "$bin" "$rootfs$dest"
   for lib in $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' | sort -u); do
     mkdir -p "$rootfs$(dirname "$lib")"
@@ -179,4 +181,111 @@ ct_podman_cleanup() {
   ct_podman "$dir" rm -af -t 0 >/dev/null 2>&1
   ct_podman "$dir" system reset -f >/dev/null 2>&1
   rm -rf "$dir/root" "$dir/runroot" "$dir/tmp" 2>/dev/null
+}
+
+# ---- running printed command lines as printed -------------------------------------------------
+# A `podman run ...` / `docker run ...` line that tailor printed must run unchanged: no wrapper
+# function, no extra flags. So the private worlds below are configured through the environment
+# and through namespaces only, and the line runs inside them.
+
+# ct_private_ns CMD...: CMD in private mount and network namespaces: loopback up, the cgroup v2
+# mount of the hybrid hierarchy gone (crun refuses hybrid mode), and a tmpfs on /run, where
+# runtimes, podman (netns files) and dockerd keep state: nothing is left on the host, and servers
+# and published ports live in a network of their own (no port clashes, nothing exposed). Podman's
+# bridge would also live there, but ct_podman_env uses slirp4netns: a tap device in the
+# container and a userland port forwarder, no bridge and no iptables.
+ct_private_ns() {
+  timeout -k 5 "${CT_NS_TIMEOUT:-300}" unshare -m -n --propagation private sh -c '
+    ip link set lo up || exit 97
+    umount /sys/fs/cgroup/unified 2>/dev/null
+    mount -t tmpfs -o mode=0755 tmpfs /run || exit 97
+    [ -d /etc/docker ] && mount -t tmpfs -o mode=0700 tmpfs /etc/docker
+    exec "$@"' sh "$@"
+}
+
+# ct_podman_env DIR [RUNTIME]: a private podman world under DIR that a plain `podman` command
+# uses (exports CONTAINERS_CONF and CONTAINERS_STORAGE_CONF): vfs storage under DIR, cgroupfs,
+# slirp4netns as the default network (so -p works), RUNTIME (crun, default, or runc). Call it
+# inside ct_private_ns. Quirk of the test machines: podman sets RLIMIT_NPROC=1048576 itself
+# whenever the command line has any --ulimit, which is above the hard limit here and cannot be
+# raised without CAP_SYS_RESOURCE; so the runtime is a small wrapper that lowers that one limit
+# in config.json to the hard limit before calling the real runtime. The command line and every
+# other setting stay as printed.
+ct_podman_env() {
+  local dir="$1" runtime="${2:-crun}" real
+  real=$(command -v "$runtime") || return 1
+  mkdir -p "$dir/root" "$dir/runroot" "$dir/tmp"
+  cat >"$dir/runtime.sh" <<EOS
+#!/bin/bash
+# $runtime, with RLIMIT_NPROC lowered to the hard limit this machine allows (ct_podman_env).
+prev=""
+for a in "\$@"; do
+  if [ "\$prev" = "--bundle" ] || [ "\$prev" = "-b" ]; then
+    cfg="\$a/config.json"
+    if [ -f "\$cfg" ]; then
+      h=\$(ulimit -Hu)
+      jq --argjson h "\$h" '(.process.rlimits // []) |= map(if .type == "RLIMIT_NPROC"
+        then .hard = ([.hard, \$h] | min) | .soft = ([.soft, \$h] | min) else . end)' \
+        "\$cfg" >"\$cfg.new" && mv "\$cfg.new" "\$cfg"
+    fi
+  fi
+  prev="\$a"
+done
+exec "$real" "\$@"
+EOS
+  chmod 755 "$dir/runtime.sh"
+  cat >"$dir/containers.conf" <<EOC
+[containers]
+netns = "slirp4netns"
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "none"
+runtime = "ct-$runtime"
+tmp_dir = "$dir/tmp"
+[engine.runtimes]
+ct-$runtime = ["$dir/runtime.sh"]
+EOC
+  cat >"$dir/storage.conf" <<EOC
+[storage]
+driver = "vfs"
+graphroot = "$dir/root"
+runroot = "$dir/runroot"
+EOC
+  export CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+}
+
+# ct_dockerd_start DIR: a private Docker engine (Debian's docker.io) in the current namespaces
+# (call it inside ct_private_ns: its bridge and iptables rules then live in that network
+# namespace, which is what lets `docker run -p` work without touching the host), with data root,
+# exec root and socket under DIR. Exports DOCKER_HOST. Returns 1 if it is not ready in 20 s.
+ct_dockerd_start() {
+  local dir="$1" i
+  mkdir -p "$dir"
+  dockerd --data-root "$dir/root" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+    -H "unix://$dir/docker.sock" --storage-driver=vfs >"$dir/dockerd.log" 2>&1 &
+  export DOCKER_HOST="unix://$dir/docker.sock"
+  for i in $(seq 100); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ct_dockerd_stop DIR: stop the engine ct_dockerd_start started (by its pid) and wait for it.
+ct_dockerd_stop() {
+  local dir="$1" pid i
+  docker rm -f $(docker ps -aq 2>/dev/null) >/dev/null 2>&1
+  pid=$(cat "$dir/dockerd.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null
+  for i in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null
+}
+
+# ct_http_get HOST PORT PATH: one HTTP/1.0 GET with bash's /dev/tcp; prints the response.
+ct_http_get() {
+  (exec 3<>"/dev/tcp/$1/$2" && printf 'GET %s HTTP/1.0\r\n\r\n' "$3" >&3 && cat <&3) 2>/dev/null
 }

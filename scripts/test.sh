@@ -37,6 +37,9 @@ PACKAGES=(
   apparmor python3-yaml
   crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
   containernetworking-plugins iptables seccomp jq
+  # printed docker run lines are run against a private Docker engine (skipped with a warning
+  # when dockerd cannot start); iproute2 brings up loopback in the tests' network namespaces
+  docker.io iproute2
   # tailor analyze: a Go sample (x86_64 and arm64), and lld to link an aarch64 shared object
   # from clang's cross-compiled code (no aarch64 gcc or libraries are needed)
   golang-go lld

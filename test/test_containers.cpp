@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -239,5 +240,353 @@ TEST_CASE(
       CHECK(r.status == 1);
       CHECK(r.err.find(kEperm) != std::string::npos);
     }
+  }
+}
+
+// ---- seccomp files and printed command lines, used the way people use them ---------------------
+//
+// Everything below runs inside scripts/containers.sh's ct_private_ns (private mount and network
+// namespaces, a tmpfs on /run): servers, published ports, podman's and dockerd's state live and
+// die there. The engines are configured through the environment only (ct_podman_env,
+// ct_dockerd_start), so a command line runs exactly as a user types or tailor prints it.
+
+namespace {
+
+const std::string kLib = std::string(TAILOR_SOURCE_DIR) + "/scripts/containers.sh";
+
+// Writes `body` (bash, after sourcing containers.sh) to a file and runs it in ct_private_ns with
+// `args` as $1, $2, ...
+RunResult in_private_ns(const TempDir& t, const std::string& name, const std::string& body,
+                        const std::vector<std::string>& args, double timeout = 240) {
+  const std::string script = t / (name + ".sh");
+  write_file(script, ". \"" + kLib + "\"\n" + body);
+  std::vector<std::string> a = {script};
+  a.insert(a.end(), args.begin(), args.end());
+  return ct("CT_NS_TIMEOUT=" + std::to_string(static_cast<int>(timeout) - 10) +
+                " ct_private_ns bash \"$@\"",
+            a, timeout);
+}
+
+bool can_run_printed_lines() {
+  if (!can_run_containers()) return false;
+  if (!have("ip")) {
+    WARN("SKIPPED: ip (iproute2) is not installed");
+    return false;
+  }
+  return true;
+}
+
+// Each test has a network namespace of its own, so any port is free; random anyway, so that a
+// process left over from an earlier run can never answer for this one.
+int random_port() {
+  std::random_device rd;
+  return 20000 + static_cast<int>(rd() % 20000);
+}
+
+// What one `key=value` / `key: value` line of a script's output says ("" if absent).
+std::string field(const std::string& out, const std::string& key) {
+  const auto at = out.find("\n" + key);
+  const auto start = out.rfind(key, 0) == 0 ? 0 : at == std::string::npos ? at : at + 1;
+  if (start == std::string::npos) return "";
+  const auto end = out.find('\n', start);
+  return out.substr(start + key.size(), end == std::string::npos ? end : end - start - key.size());
+}
+
+// The httpd sample recorded as it served: in a namespace of its own, with a tmpfs on /var/log
+// (the recording writes /var/log/tailor-httpd/access.log, a data dir outside temp dirs, as
+// lighttpd's log is), one request sent while recording, then stopped with SIGTERM to tailor (which
+// passes it on). Its profile is written to `out`.
+Profile record_httpd(const TempDir& t, int port, const std::string& out) {
+  const auto r = in_private_ns(t, "record",
+                               R"sh(T="$1" S="$2" PORT="$3" OUT="$4"
+mount -t tmpfs tmpfs /var/log && mkdir /var/log/tailor-httpd || exit 98
+"$T" record -q -o "$OUT" -- "$S" "$PORT" /var/log/tailor-httpd &
+tp=$!
+for i in $(seq 100); do
+  r=$(ct_http_get 127.0.0.1 "$PORT" /recording) && [ -n "$r" ] && break
+  sleep 0.1
+done
+echo "$r"
+kill -TERM "$tp"; wait "$tp"; echo "record-status=$?"
+)sh",
+                               {tailor_bin(), sample("httpd"), std::to_string(port), out}, 120);
+  INFO("recording httpd\nstdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.out.find("tailor-httpd 1") != std::string::npos);
+  REQUIRE(field(r.out, "record-status=") == "0");
+  return load_profile(out);
+}
+
+// `tailor generate PROFILE ARGS...` run from `cwd`, the way a user types it there.
+RunResult generate_in(const std::string& cwd, const std::vector<std::string>& args) {
+  std::vector<std::string> v = {
+      "bash", "-c", "cd \"$1\" && shift && exec \"$@\"", "bash", cwd, tailor_bin(), "generate"};
+  v.insert(v.end(), args.begin(), args.end());
+  return run(v, 60);
+}
+
+// The rootfs of the httpd image: busybox, the sample as /bin/httpd, and its log dir owned by
+// nobody (the flags run it as 65534: it ran as root but needed no capability).
+void httpd_rootfs(const TempDir& t) {
+  auto r =
+      ct("ct_rootfs \"$1\" && ct_add_program \"$1\" \"$2\" /bin/httpd && "
+         "mkdir -p \"$1/var/log/tailor-httpd\" && chown 65534:65534 \"$1/var/log/tailor-httpd\"",
+         {t / "rootfs", sample("httpd")});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+}
+
+constexpr const char* kVolume = "tailor-httpd-var-log-tailor-httpd";
+
+// Checks what running the printed line reported: the server answered through the published
+// port, stopped cleanly, and its log went to the named volume.
+void check_served(const RunResult& r) {
+  REQUIRE_FALSE(r.timed_out);
+  CHECK(r.status == 0);
+  CHECK(field(r.out, "response: ").find("HTTP/1.0 200 OK") != std::string::npos);
+  CHECK(r.out.find("tailor-httpd 1") != std::string::npos);
+  CHECK(field(r.out, "status=") == "0");  // exit 0 on SIGTERM: nothing failed inside
+  CHECK(r.out.find("1 GET /probe HTTP/1.0") != std::string::npos);  // in the volume
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a recorded server runs in podman from the printed command line, as printed and from "
+    "another directory, and answers a request on its published port",
+    "[containers]") {
+  if (!can_run_printed_lines()) return;
+  if (!have("podman") || !have("slirp4netns")) {
+    WARN("SKIPPED: podman and slirp4netns are needed (apt-get install podman slirp4netns)");
+    return;
+  }
+  TempDir t;
+  const int port = random_port();
+  record_httpd(t, port, t / "httpd.json");
+  httpd_rootfs(t);
+
+  // As a user runs it: paths relative to the current directory, the seccomp file without
+  // --nnp-only, the podman flags; only the image name is ours.
+  const std::string image = "localhost/tailor-httpd:latest";
+  auto gen = generate_in(t.path(), {"httpd.json", "--seccomp", "s.json", "--flags", "podman",
+                                    "--flags-output", "cmd.sh", "--image", image});
+  INFO("generate: " << gen.err);
+  REQUIRE(gen.status == 0);
+  CHECK(gen.err.find("tailor: wrote s.json (Docker/podman seccomp profile, for podman") !=
+        std::string::npos);
+  CHECK(gen.err.find("tailor: wrote cmd.sh (podman run command)") != std::string::npos);
+  const std::string cmd = read_text(t / "cmd.sh");
+  INFO("printed:\n" << cmd);
+  REQUIRE_FALSE(cmd.empty());
+  CHECK(cmd.back() == '\n');
+  CHECK(cmd.find("--security-opt seccomp=" + (t / "s.json") + " \\\n") != std::string::npos);
+  CHECK(cmd.find("-p 0.0.0.0:" + std::to_string(port) + ":" + std::to_string(port) + " \\\n") !=
+        std::string::npos);
+  CHECK(cmd.find("-v " + std::string(kVolume) + ":/var/log/tailor-httpd \\\n") !=
+        std::string::npos);
+  CHECK(cmd.find("--network none") == std::string::npos);
+
+  std::vector<std::string> runtimes;
+  for (const char* rt : {"crun", "runc"})
+    if (have(rt)) runtimes.push_back(rt);
+  REQUIRE_FALSE(runtimes.empty());
+  for (const auto& rt : runtimes) {
+    const auto r = in_private_ns(t, "podman-" + rt, R"sh(W="$1" R="$2" CMD="$3" PORT="$4" RT="$5"
+IMAGE="$6" VOL="$7"
+ct_podman_env "$W" "$RT" || exit 99
+tar -C "$R" -cf "$W/r.tar" . &&
+  podman import --change "CMD [\"/bin/httpd\", \"$PORT\", \"/var/log/tailor-httpd\"]" \
+    "$W/r.tar" "$IMAGE" >/dev/null || exit 99
+cd / && bash "$CMD" >"$W/out" 2>"$W/err" &
+pid=$!
+for i in $(seq 150); do
+  r=$(ct_http_get 127.0.0.1 "$PORT" /probe) && [ -n "$r" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+printf 'response: %s\n' "$r"
+ids=$(podman ps -q)
+[ -n "$ids" ] && podman stop -t 10 $ids >/dev/null
+wait "$pid"; echo "status=$?"
+echo "--- podman run stderr:"; cat "$W/err"
+echo "--- the volume's access.log:"
+podman run --rm --entrypoint /bin/cat -v "$VOL:/v" "$IMAGE" /v/access.log
+podman rm -af >/dev/null 2>&1; podman system reset -f >/dev/null 2>&1
+exit 0
+)sh",
+                                 {t / ("podman-" + rt), t / "rootfs", t / "cmd.sh",
+                                  std::to_string(port), rt, image, kVolume});
+    INFO("podman with " << rt << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    check_served(r);
+  }
+}
+
+TEST_CASE(
+    "a recorded server runs in Docker from the printed command line, as printed and from "
+    "another directory, and answers a request on its published port",
+    "[containers][docker]") {
+  if (!can_run_printed_lines()) return;
+  if (!have("dockerd") || !have("docker") || !have("iptables")) {
+    WARN("SKIPPED: dockerd, docker and iptables are needed (apt-get install docker.io)");
+    return;
+  }
+  TempDir t;
+  const int port = random_port();
+  record_httpd(t, port, t / "httpd.json");
+  httpd_rootfs(t);
+  const std::string image = "tailor-httpd";
+  auto gen = generate_in(t.path(), {"httpd.json", "--seccomp", "s.json", "--flags", "docker",
+                                    "--flags-output", "cmd.sh", "--image", image});
+  INFO("generate: " << gen.err);
+  REQUIRE(gen.status == 0);
+  CHECK(gen.err.find("for docker, with or without no-new-privileges") != std::string::npos);
+  const std::string cmd = read_text(t / "cmd.sh");
+  INFO("printed:\n" << cmd);
+  CHECK(cmd.find("--security-opt seccomp=" + (t / "s.json") + " \\\n") != std::string::npos);
+
+  const auto r = in_private_ns(
+      t, "docker", R"sh(W="$1" R="$2" CMD="$3" PORT="$4" IMAGE="$5" VOL="$6"
+if ! ct_dockerd_start "$W"; then
+  echo "dockerd did not start:"; tail -5 "$W/dockerd.log"; ct_dockerd_stop "$W"; exit 99
+fi
+tar -C "$R" -cf "$W/r.tar" . &&
+  docker import --change "CMD [\"/bin/httpd\", \"$PORT\", \"/var/log/tailor-httpd\"]" \
+    "$W/r.tar" "$IMAGE" >/dev/null || { ct_dockerd_stop "$W"; exit 98; }
+cd / && bash "$CMD" >"$W/out" 2>"$W/err" &
+pid=$!
+for i in $(seq 150); do
+  r=$(ct_http_get 127.0.0.1 "$PORT" /probe) && [ -n "$r" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+printf 'response: %s\n' "$r"
+ids=$(docker ps -q)
+[ -n "$ids" ] && docker stop -t 10 $ids >/dev/null
+wait "$pid"; echo "status=$?"
+echo "--- docker run stderr:"; cat "$W/err"
+echo "--- the volume's access.log:"
+docker run --rm --entrypoint /bin/cat -v "$VOL:/v" "$IMAGE" /v/access.log
+ct_dockerd_stop "$W"
+exit 0
+)sh",
+      {t / "docker", t / "rootfs", t / "cmd.sh", std::to_string(port), image, kVolume});
+  INFO("docker\nstdout: " << r.out << "\nstderr: " << r.err);
+  if (r.status == 99) {
+    WARN("SKIPPED: the Docker engine cannot start here: " << r.out);
+    return;
+  }
+  check_served(r);
+}
+
+// The issue's first complaint, as people use a seccomp file: `podman run --security-opt
+// seccomp=s.json IMAGE` and nothing else (podman's and Docker's default is no-new-privileges
+// off). The file tailor writes by default must start the container with crun and runc, for a C
+// program and for a Go one (which failed differently: "prctl drop bounding"); the --nnp-only
+// variant must not (that is what makes it the tight one) and must with no-new-privileges.
+TEST_CASE(
+    "the default seccomp file starts containers used alone (no no-new-privileges); the nnp-only "
+    "variant needs no-new-privileges",
+    "[containers]") {
+  if (!can_run_printed_lines()) return;
+  const bool podman = have("podman") && have("slirp4netns");
+  const bool docker = have("dockerd") && have("docker") && have("iptables");
+  if (!podman) WARN("SKIPPED podman: podman and slirp4netns are needed");
+  if (!docker) WARN("SKIPPED Docker: dockerd, docker and iptables are needed (docker.io)");
+  if (!podman && !docker) return;
+
+  struct App {
+    std::string name;
+    std::string exe;
+  };
+  std::vector<App> apps = {{"fileio", sample("fileio")}};
+  if (std::filesystem::exists(sample("gosample")))
+    apps.push_back({"gosample", sample("gosample")});
+  else
+    WARN("the Go sample was not built (golang-go): only the C program is run");
+
+  TempDir t;
+  for (const auto& app : apps) {
+    INFO(app.name);
+    std::filesystem::create_directories(t / ("rec-" + app.name));
+    auto rec = record({app.exe, t / ("rec-" + app.name)}, t / (app.name + ".json"));
+    INFO(rec.run.err);
+    REQUIRE(rec.run.status == 0);
+    REQUIRE(tailor::wants_no_new_privileges(rec.profile));  // --nnp-only is allowed for it
+    // The two variants, made as a user makes them.
+    auto def = generate_in(t.path(), {app.name + ".json", "--seccomp", app.name + ".json.s"});
+    INFO(def.err);
+    REQUIRE(def.status == 0);
+    auto tight = generate_in(
+        t.path(), {app.name + ".json", "--seccomp", app.name + ".nnp.json.s", "--nnp-only"});
+    INFO(tight.err);
+    REQUIRE(tight.status == 0);
+    // Each file says which variant it is.
+    CHECK(read_text(t / (app.name + ".json.s"))
+              .find("for docker, podman, runc and crun, with or without no-new-privileges") !=
+          std::string::npos);
+    CHECK(read_text(t / (app.name + ".nnp.json.s")).find("ONLY with no-new-privileges") !=
+          std::string::npos);
+    auto root = ct("ct_rootfs \"$1\" && ct_add_program \"$1\" \"$2\" /bin/app",
+                   {t / ("rootfs-" + app.name), app.exe});
+    REQUIRE(root.status == 0);
+  }
+
+  // One script per engine: every app, every variant; the commands are the user's, verbatim.
+  const std::string runs = R"sh(
+for app in $APPS; do
+  S="$T/$app.json.s" N="$T/$app.nnp.json.s" I="tailor-plain-$app"
+  cd /
+  $ENGINE run --rm --security-opt seccomp="$S" "$I" >/dev/null 2>"$T/err"
+  echo "$app default plain=$? $(head -c 300 "$T/err" | tr '\n' ' ')"
+  $ENGINE run --rm --security-opt seccomp="$N" "$I" >/dev/null 2>"$T/err"
+  echo "$app nnp-only plain=$? $(head -c 300 "$T/err" | tr '\n' ' ')"
+  $ENGINE run --rm --security-opt seccomp="$N" --security-opt no-new-privileges "$I" \
+    >/dev/null 2>"$T/err"
+  echo "$app nnp-only with-nnp=$? $(head -c 300 "$T/err" | tr '\n' ' ')"
+done
+)sh";
+  std::string names;
+  for (const auto& app : apps) names += (names.empty() ? "" : " ") + app.name;
+  auto check_runs = [&](const std::string& engine, const RunResult& r) {
+    INFO(engine << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.status == 0);
+    for (const auto& app : apps) {
+      INFO(app.name);
+      CHECK(field(r.out, app.name + " default plain=").rfind("0 ", 0) == 0);
+      CHECK(field(r.out, app.name + " nnp-only plain=").rfind("0 ", 0) != 0);
+      CHECK(field(r.out, app.name + " nnp-only with-nnp=").rfind("0 ", 0) == 0);
+    }
+  };
+  const std::string import = R"sh(
+for app in $APPS; do
+  tar -C "$T/rootfs-$app" -cf "$T/r.tar" . &&
+    $ENGINE import --change 'CMD ["/bin/app", "/tmp"]' "$T/r.tar" "tailor-plain-$app" \
+      >/dev/null || exit 98
+done
+)sh";
+  if (podman) {
+    for (const char* rt : {"crun", "runc"}) {
+      if (!have(rt)) continue;
+      const auto r =
+          in_private_ns(t, std::string("plain-podman-") + rt,
+                        "T=\"$1\" APPS=\"$2\" ENGINE=podman\n"
+                        "ct_podman_env \"$T/podman-$3\" \"$3\" || exit 99\n" +
+                            import + runs + "podman system reset -f >/dev/null 2>&1\nexit 0\n",
+                        {t.path(), names, rt});
+      check_runs(std::string("podman with ") + rt, r);
+    }
+  }
+  if (docker) {
+    const auto r = in_private_ns(t, "plain-docker",
+                                 "T=\"$1\" APPS=\"$2\" ENGINE=docker\n"
+                                 "ct_dockerd_start \"$T/docker\" || { ct_dockerd_stop "
+                                 "\"$T/docker\"; exit 99; }\n" +
+                                     import + runs + "ct_dockerd_stop \"$T/docker\"\nexit 0\n",
+                                 {t.path(), names});
+    if (r.status == 99)
+      WARN("SKIPPED Docker: the engine cannot start here");
+    else
+      check_runs("docker", r);
   }
 }

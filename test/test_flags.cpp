@@ -118,6 +118,13 @@ Views emit_all(const Profile& p, FlagsOptions o = {}) {
   v.compose_text = emit_flags(p, o);
   o.format = FlagsFormat::kK8s;
   v.k8s_text = emit_flags(p, o);
+  // Every text ends with its newline: printed to a terminal, whatever comes next (tailor's own
+  // summary on stderr) starts on a line of its own.
+  for (const auto* text : {&v.docker_text, &v.podman_text, &v.compose_text, &v.k8s_text}) {
+    REQUIRE_FALSE(text->empty());
+    CHECK(text->back() == '\n');
+    CHECK(text->find("\n\n\n") == std::string::npos);
+  }
   v.docker = shell_argv(v.docker_text);
   v.podman = shell_argv(v.podman_text);
   REQUIRE(v.docker.at(0) == "docker");
@@ -170,6 +177,26 @@ void add_cap(Profile& p, const std::string& cap, const std::string& syscall,
 
 void add_socket(Profile& p, const std::string& family, const std::string& type) {
   p.sockets[{family, type, 0}].add("/app");
+}
+
+void add_endpoint(Profile& p, const std::string& op, const std::string& family,
+                  const std::string& address, int port) {
+  p.endpoints[{op, family, address, port}].add("/app");
+}
+
+// A TCP server as the recorder sees one: socket, bind, listen on address:port.
+void add_listener(Profile& p, const std::string& family, const std::string& address, int port) {
+  add_socket(p, family, "stream");
+  add_endpoint(p, "bind", family, address, port);
+  add_endpoint(p, "listen", family, address, port);
+}
+
+// The values of every `-p` in argv.
+std::vector<std::string> published(const std::vector<std::string>& argv) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == "-p") out.push_back(argv[i + 1]);
+  return out;
 }
 
 struct Row {
@@ -237,15 +264,17 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK_FALSE(json_has(v.compose, "cap_add"));
          CHECK_FALSE(json_has(v.k8s["securityContext"]["capabilities"], "add"));
        }},
-      {"seccomp and apparmor options", [] { return Profile{}; },
+      {"no seccomp file written -> no seccomp option, said in a comment", [] { return Profile{}; },
        [](const Views& v) {
          for (const auto* argv : {&v.docker, &v.podman}) {
-           CHECK(has_flag(*argv, "--security-opt", "seccomp=seccomp.json"));
+           for (const auto& w : *argv) CHECK(w.rfind("seccomp=", 0) == std::string::npos);
            CHECK(count_word(*argv, "apparmor=tailor-x") == 0);  // empty name: no option
          }
+         CHECK(v.docker_text.find("# no --security-opt seccomp=: no profile was written") !=
+               std::string::npos);
+         CHECK(v.compose_text.find("# no seccomp profile written") != std::string::npos);
          if (!v.yaml) return;
-         CHECK(v.k8s["securityContext"]["seccompProfile"] ==
-               json({{"type", "Localhost"}, {"localhostProfile", "seccomp.json"}}));
+         CHECK(v.k8s["securityContext"]["seccompProfile"] == json({{"type", "RuntimeDefault"}}));
          CHECK_FALSE(json_has(v.k8s["securityContext"], "appArmorProfile"));
        }},
       {"plain executables -> no-new-privileges",
@@ -254,8 +283,7 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(has_flag(v.docker, "--security-opt", "no-new-privileges"));
          CHECK(has_flag(v.podman, "--security-opt", "no-new-privileges"));
          if (!v.yaml) return;
-         CHECK(v.compose["security_opt"] ==
-               json({"seccomp=seccomp.json", "no-new-privileges:true"}));
+         CHECK(v.compose["security_opt"] == json({"no-new-privileges:true"}));
          CHECK(v.k8s["securityContext"]["allowPrivilegeEscalation"] == false);
        }},
       {"setuid executable -> no no-new-privileges",
@@ -265,7 +293,7 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(count_word(v.podman, "no-new-privileges") == 0);
          CHECK(v.docker_text.find("/usr/bin/su (setuid)") != std::string::npos);
          if (!v.yaml) return;
-         CHECK(v.compose["security_opt"] == json({"seccomp=seccomp.json"}));
+         CHECK_FALSE(json_has(v.compose, "security_opt"));  // nothing to put in it
          CHECK(v.k8s["securityContext"]["allowPrivilegeEscalation"] == true);
        }},
       {"file-caps executable -> no no-new-privileges",
@@ -339,25 +367,35 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(v.k8s["volumeMounts"].size() == 6);
          CHECK(v.k8s_doc["volumes"].size() == 6);
        }},
-      {"written /var/lib/app -> volume note, no tmpfs",
+      {"written /var/lib/app -> a named volume that runs as printed, no tmpfs",
        [] {
          Profile p;
+         p.commands.insert({"/usr/sbin/appd", "--serve"});
          add_file(p, "/var/lib/app/db/main.db", {"write", "truncate"});
          add_file(p, "/var/lib/app/state", {"create"});
          return p;
        },
        [](const Views& v) {
-         CHECK(count_word(v.docker, "--tmpfs") == 0);
-         CHECK(has_flag(v.docker, "--read-only"));
-         // One volume for the outermost written dir, as a comment (HOSTDIR is the user's).
-         CHECK(v.docker_text.find("#   -v HOSTDIR:/var/lib/app ") != std::string::npos);
-         CHECK(v.docker_text.find("HOSTDIR:/var/lib/app/db") == std::string::npos);
-         CHECK(v.compose_text.find("# - HOSTDIR:/var/lib/app\n") != std::string::npos);
-         CHECK(v.k8s_text.find("# - mountPath: /var/lib/app\n") != std::string::npos);
+         for (const auto* argv : {&v.docker, &v.podman}) {
+           CHECK(count_word(*argv, "--tmpfs") == 0);
+           CHECK(has_flag(*argv, "--read-only"));
+           // One named volume for the outermost written dir: the engine creates it on first use,
+           // so the line runs without editing (a placeholder host path would not).
+           CHECK(has_flag(*argv, "-v", "tailor-appd-var-lib-app:/var/lib/app"));
+           CHECK(count_word(*argv, "-v") == 1);
+         }
+         CHECK(v.docker_text.find("HOSTDIR") == std::string::npos);
          if (!v.yaml) return;
-         CHECK_FALSE(json_has(v.compose, "volumes"));
+         CHECK(v.compose["volumes"] == json({"tailor-appd-var-lib-app:/var/lib/app"}));
          CHECK_FALSE(json_has(v.compose, "tmpfs"));
-         CHECK_FALSE(json_has(v.k8s, "volumeMounts"));
+         // A named volume in a compose file must be declared at the top level.
+         json c = parse_yaml(v.compose_text);
+         CHECK(c["volumes"] == json({{"tailor-appd-var-lib-app", json::object()}}));
+         REQUIRE(v.k8s["volumeMounts"].size() == 1);
+         CHECK(v.k8s["volumeMounts"][0]["mountPath"] == "/var/lib/app");
+         const json& vol = v.k8s_doc["volumes"][0];
+         CHECK(vol["name"] == v.k8s["volumeMounts"][0]["name"]);
+         CHECK(vol["emptyDir"] == json::object());  // on disk, not RAM: it is data
        }},
       {"failed write -> nothing to mount",
        [] {
@@ -433,6 +471,149 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
          CHECK(has_flag(v.podman, "--network", "none"));
          if (!v.yaml) return;
          CHECK(v.compose["network_mode"] == "none");
+       }},
+      {"inet only to loopback (connect, sendto, bind) -> network none",
+       [] {
+         Profile p;
+         add_socket(p, "inet", "stream");
+         add_socket(p, "inet6", "dgram");
+         add_endpoint(p, "connect", "inet", "127.0.0.1", 5432);
+         add_endpoint(p, "sendto", "inet6", "::1", 53);
+         add_endpoint(p, "bind", "inet", "0.0.0.0", 0);  // an ephemeral port: a client
+         add_endpoint(p, "connect", "inet6", "::ffff:127.0.0.1", 6379);
+         return p;
+       },
+       [](const Views& v) {
+         for (const auto* argv : {&v.docker, &v.podman}) {
+           CHECK(has_flag(*argv, "--network", "none"));
+           CHECK(published(*argv).empty());
+         }
+         if (!v.yaml) return;
+         CHECK(v.compose["network_mode"] == "none");
+         CHECK_FALSE(json_has(v.compose, "ports"));
+       }},
+      {"inet to another host -> network kept, named in the comment",
+       [] {
+         Profile p;
+         add_socket(p, "inet", "stream");
+         add_endpoint(p, "connect", "inet", "127.0.0.1", 5432);
+         add_endpoint(p, "connect", "inet", "10.0.0.6", 5432);
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(count_word(v.docker, "--network") == 0);
+         CHECK(v.docker_text.find("# network kept: inet connect 10.0.0.6:5432.") !=
+               std::string::npos);
+         if (!v.yaml) return;
+         CHECK_FALSE(json_has(v.compose, "network_mode"));
+       }},
+      {"listened on 0.0.0.0 -> published on the same port, IPv4",
+       [] {
+         Profile p;
+         add_listener(p, "inet", "0.0.0.0", 8080);
+         return p;
+       },
+       [](const Views& v) {
+         for (const auto* argv : {&v.docker, &v.podman}) {
+           CHECK(published(*argv) == std::vector<std::string>{"0.0.0.0:8080:8080"});
+           CHECK(count_word(*argv, "--network") == 0);  // a published port needs the network
+         }
+         if (!v.yaml) return;
+         CHECK(v.compose["ports"] == json({"0.0.0.0:8080:8080"}));
+         CHECK_FALSE(json_has(v.compose, "network_mode"));
+         CHECK(v.k8s["ports"] == json({{{"containerPort", 8080}, {"protocol", "TCP"}}}));
+       }},
+      {"listened on :: (and 0.0.0.0) -> one -p, every host address",
+       [] {
+         Profile p;
+         add_listener(p, "inet6", "::", 8443);
+         add_listener(p, "inet", "0.0.0.0", 8443);  // v6only sockets: both families, one port
+         return p;
+       },
+       [](const Views& v) {
+         // The engine refuses to publish one host port twice: :: covers 0.0.0.0.
+         CHECK(published(v.docker) == std::vector<std::string>{"8443:8443"});
+         if (!v.yaml) return;
+         CHECK(v.compose["ports"] == json({"8443:8443"}));
+         CHECK(v.k8s["ports"].size() == 1);
+       }},
+      {"listened on loopback only -> network none, not published, says how to",
+       [] {
+         Profile p;
+         add_listener(p, "inet", "127.0.0.1", 8081);
+         return p;
+       },
+       [](const Views& v) {
+         for (const auto* argv : {&v.docker, &v.podman}) {
+           CHECK(has_flag(*argv, "--network", "none"));
+           CHECK(published(*argv).empty());  // no port can reach the container's own lo
+         }
+         CHECK(v.docker_text.find("It listened on 127.0.0.1:8081/tcp (loopback only)") !=
+               std::string::npos);
+         CHECK(v.docker_text.find("add -p 127.0.0.1:PORT:PORT") != std::string::npos);
+         CHECK(v.compose_text.find("listened on 127.0.0.1:8081/tcp") != std::string::npos);
+         if (!v.yaml) return;
+         CHECK(v.compose["network_mode"] == "none");
+         CHECK_FALSE(json_has(v.k8s, "ports"));
+       }},
+      {"a loopback listener next to a public one -> only the public one published",
+       [] {
+         Profile p;
+         add_listener(p, "inet", "0.0.0.0", 80);
+         add_listener(p, "inet", "127.0.0.1", 9000);  // an admin port
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(published(v.docker) == std::vector<std::string>{"0.0.0.0:80:80"});
+         CHECK(v.docker_text.find("# not published: 127.0.0.1:9000/tcp (loopback only") !=
+               std::string::npos);
+       }},
+      {"listened on an address of the recording host -> published there, with a note",
+       [] {
+         Profile p;
+         add_listener(p, "inet", "192.168.7.2", 8000);
+         add_listener(p, "inet6", "fd00::2", 8001);
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(published(v.docker) ==
+               std::vector<std::string>{"192.168.7.2:8000:8000", "[fd00::2]:8001:8001"});
+         CHECK(v.docker_text.find("in the container the app must listen on 0.0.0.0") !=
+               std::string::npos);
+       }},
+      {"a UDP server (bind without listen, datagram socket) -> /udp",
+       [] {
+         Profile p;
+         add_socket(p, "inet", "dgram");
+         add_endpoint(p, "bind", "inet", "0.0.0.0", 5353);
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(published(v.docker) == std::vector<std::string>{"0.0.0.0:5353:5353/udp"});
+         if (!v.yaml) return;
+         CHECK(v.k8s["ports"] == json({{{"containerPort", 5353}, {"protocol", "UDP"}}}));
+       }},
+      {"listened on a port chosen at run time -> network kept, nothing to publish",
+       [] {
+         Profile p;
+         add_listener(p, "inet", "0.0.0.0", 0);
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(count_word(v.docker, "--network") == 0);
+         CHECK(published(v.docker).empty());
+         CHECK(v.docker_text.find("only a fixed port can be published") != std::string::npos);
+       }},
+      {"a written dir whose path has ':' -> --mount (-v would split it)",
+       [] {
+         Profile p;
+         add_file(p, "/srv/a:b/data.db", {"write"});
+         return p;
+       },
+       [](const Views& v) {
+         CHECK(has_flag(v.docker, "--mount",
+                        "type=volume,source=tailor-srv-a-b,\"target=/srv/a:b\""));
+         CHECK(count_word(v.docker, "-v") == 0);
        }},
       {"root without capabilities -> run as nobody",
        [] {
@@ -535,6 +716,32 @@ TEST_CASE("flags: each rule in each format", "[flags]") {
   }
 }
 
+TEST_CASE("flags: the seccomp file, and the nnp-only variant's need for no-new-privileges",
+          "[flags]") {
+  if (!yaml_python()) warn_no_yaml();
+  Profile p = with_exe("/usr/bin/su", true, false, false);
+  FlagsOptions o;
+  o.seccomp_file = "/etc/tailor/s.json";
+  Views v = emit_all(p, o);
+  for (const auto* argv : {&v.docker, &v.podman}) {
+    CHECK(has_flag(*argv, "--security-opt", "seccomp=/etc/tailor/s.json"));
+    CHECK(count_word(*argv, "no-new-privileges") == 0);  // su ran: left off
+  }
+  // The nnp-only variant cannot start a container without no-new-privileges: the flags carry it
+  // whatever the profile says (the CLI refuses --nnp-only for this profile; the emitter stays
+  // consistent with its options anyway).
+  o.seccomp_nnp_only = true;
+  Views w = emit_all(p, o);
+  for (const auto* argv : {&w.docker, &w.podman})
+    CHECK(has_flag(*argv, "--security-opt", "no-new-privileges"));
+  CHECK(w.docker_text.find("It is the nnp-only variant (--nnp-only)") != std::string::npos);
+  if (!w.yaml) return;
+  CHECK(w.compose["security_opt"] ==
+        json({"seccomp=/etc/tailor/s.json", "no-new-privileges:true"}));
+  CHECK(w.k8s["securityContext"]["allowPrivilegeEscalation"] == false);
+  CHECK(w.k8s["securityContext"]["seccompProfile"]["localhostProfile"] == "s.json");
+}
+
 TEST_CASE("flags: names and paths that need quoting survive", "[flags]") {
   Profile p;
   p.commands.insert({"/bin/app", "line1\nline2 # not a comment"});
@@ -598,8 +805,12 @@ TEST_CASE("flags: from a real recording", "[flags]") {
   o.seccomp_file = t / "seccomp.json";
   Views v = emit_all(p, o);
 
-  // tcp uses inet sockets: the network stays; it used no capability.
-  CHECK(count_word(v.docker, "--network") == 0);
+  // tcp uses inet sockets, but only on 127.0.0.1: a container's own lo does, so no network.
+  // Its listener was loopback only: nothing to publish (a published port cannot reach it).
+  CHECK(has_flag(v.docker, "--network", "none"));
+  CHECK(count_word(v.docker, "-p") == 0);
+  CHECK(v.docker_text.find("It listened on 127.0.0.1:47123/tcp (loopback only)") !=
+        std::string::npos);
   CHECK(has_flag(v.docker, "--cap-drop", "ALL"));
   CHECK(count_word(v.docker, "--cap-add") == p.capabilities.size());
   CHECK(has_flag(v.docker, "--security-opt", "no-new-privileges"));
@@ -637,8 +848,8 @@ TEST_CASE("flags: from a real recording needing capabilities", "[flags]") {
   Views v = emit_all(rec.profile);
   CHECK(has_flag(v.docker, "--cap-add", "NET_BIND_SERVICE"));
   CHECK(has_flag(v.docker, "--cap-add", "CHOWN"));
-  CHECK(count_word(v.docker, "--user") == 0);     // the capabilities need root
-  CHECK(count_word(v.docker, "--network") == 0);  // inet socket
+  CHECK(count_word(v.docker, "--user") == 0);      // the capabilities need root
+  CHECK(has_flag(v.docker, "--network", "none"));  // its inet socket was bound on 127.0.0.1
   if (!v.yaml) return;
   CHECK(v.compose["cap_add"] == json({"CHOWN", "NET_BIND_SERVICE"}));
 }

@@ -2,6 +2,7 @@
 // real binary, real files, exit codes, and outputs that the real readers accept.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -119,4 +120,160 @@ TEST_CASE("generate cli: an empty profile still gives a loadable filter", "[gene
   const std::string s = read_text(t / "s.json");
   for (const char* name : {"exit", "exit_group", "rt_sigreturn", "restart_syscall"})
     CHECK(s.find(std::string("\"") + name + "\"") != std::string::npos);
+}
+
+TEST_CASE("generate cli: names each file written on stderr; -q keeps quiet", "[generate]") {
+  TempDir t;
+  std::ofstream(t / "ok.json") << R"({"tailor": 1, "commands": [["/bin/app"]]})";
+  auto r = run({tailor_bin(), "generate", t / "ok.json", "--seccomp", t / "s.json", "--oci",
+                t / "o.json", "--spo", t / "spo.yaml", "--apparmor", t / "a.aa", "--flags", "k8s",
+                "--flags-output", t / "k8s.yaml"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.empty());
+  const std::string variant =
+      "for docker, podman, runc and crun, with or without "
+      "no-new-privileges)\n";
+  CHECK(r.err == "tailor: wrote " + (t / "s.json") + " (Docker/podman seccomp profile, " + variant +
+                     "tailor: wrote " + (t / "o.json") + " (OCI linux.seccomp object, " + variant +
+                     "tailor: wrote " + (t / "spo.yaml") +
+                     " (Security Profiles Operator SeccompProfile \"tailor-app\", " + variant +
+                     "tailor: wrote " + (t / "a.aa") + " (AppArmor profile \"tailor-app\")\n" +
+                     "tailor: wrote " + (t / "k8s.yaml") + " (Kubernetes pod spec fragment)\n");
+  // Flags on stdout are not a file: no line for them.
+  r = run({tailor_bin(), "generate", t / "ok.json", "--flags", "docker"});
+  CHECK(r.err.empty());
+  r = run({tailor_bin(), "generate", "-q", t / "ok.json", "--seccomp", t / "s.json"});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  // record passes its -q on, and without it names the files after its summary.
+  fs::create_directories(t / "w");
+  r = run({tailor_bin(), "record", "-o", t / "p.json", "--seccomp", t / "s2.json", "--",
+           sample("fileio"), t / "w"});
+  CHECK(r.err.find("distinct syscalls") < r.err.find("tailor: wrote " + (t / "s2.json")));
+  r = run({tailor_bin(), "record", "-q", "-o", t / "p.json", "--seccomp", t / "s2.json", "--",
+           sample("fileio"), t / "w"});
+  CHECK(r.err.empty());
+}
+
+TEST_CASE("generate cli: unknown syscall names warn, an unknown architecture is an error",
+          "[generate]") {
+  TempDir t;
+  std::ofstream(t / "names.json") << R"({"tailor": 1, "syscalls": {"x86_64": {
+      "read": {"count": 1}, "syscall_999": {"count": 1}, "frobnicate": {"count": 2}}}})";
+  std::ofstream(t / "arch.json") << R"({"tailor": 1, "syscalls": {"x86_64": {
+      "read": {"count": 1}}, "armv9": {"read": {"count": 1}}}})";
+  // Warnings go to stderr even with -q (they are problems, not progress), once per name even
+  // with three seccomp outputs.
+  auto r = run({tailor_bin(), "generate", "-q", t / "names.json", "--seccomp", t / "s.json",
+                "--oci", t / "o.json", "--spo", t / "s.yaml"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.err ==
+        "tailor: warning: syscall frobnicate (x86_64) is unknown to libseccomp: left out of the "
+        "seccomp filter, so the workload's calls to it will fail with EPERM\n"
+        "tailor: warning: syscall syscall_999 (x86_64) is unknown to libseccomp: left out of the "
+        "seccomp filter, so the workload's calls to it will fail with EPERM\n");
+  // An architecture libseccomp does not know: exit 2, nothing written, no SCMP_ARCH_ARMV9.
+  const std::size_t before = count_files(t.path());
+  r = run({tailor_bin(), "generate", t / "arch.json", "--seccomp", t / "a.json", "--flags",
+           "docker", "--flags-output", t / "f.sh"});
+  CHECK(r.status == 2);
+  CHECK(r.err.rfind("tailor: seccomp: the profile has syscalls of architecture \"armv9\"", 0) == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(count_files(t.path()) == before);
+  // Outputs that do not name architectures do not care.
+  r = run({tailor_bin(), "generate", t / "arch.json", "--apparmor", t / "x.aa"});
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("generate cli: the runtime baseline follows --runtime, then --flags, then all",
+          "[generate]") {
+  TempDir t;
+  std::ofstream(t / "ok.json") << R"({"tailor": 1})";
+  auto comment = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {tailor_bin(),  "generate",  "-q",
+                                     t / "ok.json", "--seccomp", t / "s.json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run(argv);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return tailor::seccomp_policy_from_json(read_text(t / "s.json")).comment;
+  };
+  const std::string pre = "Generated by tailor from a recorded profile, for ";
+  CHECK(comment({}) == pre + "docker, podman, runc and crun, with or without no-new-privileges.");
+  CHECK(comment({"--flags", "podman"}) ==
+        pre + "podman with crun or runc, with or without no-new-privileges.");
+  CHECK(comment({"--flags", "docker"}) == pre + "docker, with or without no-new-privileges.");
+  CHECK(comment({"--flags", "compose"}) ==
+        pre + "docker, podman, runc and crun, with or without no-new-privileges.");
+  CHECK(comment({"--flags", "podman", "--runtime", "all"}) ==
+        pre + "docker, podman, runc and crun, with or without no-new-privileges.");
+  CHECK(comment({"--runtime", "crun", "--nnp-only"})
+            .rfind(pre + "crun, ONLY with no-new-privileges", 0) == 0);
+  // The podman baseline really is in the file --flags podman wrote: podman+crun's setresgid.
+  (void)comment({"--flags", "podman"});
+  CHECK(read_text(t / "s.json").find("\"setresgid\"") != std::string::npos);
+}
+
+TEST_CASE("generate cli: --nnp-only is refused where no-new-privileges cannot be used",
+          "[generate]") {
+  TempDir t;
+  std::ofstream(t / "setuid.json") << R"({"tailor": 1, "process": {"executables": {
+      "/usr/bin/sudo": {"count": 1, "setuid": true, "setgid": false, "file_caps": false}}}})";
+  std::ofstream(t / "sysadmin.json") << R"({"tailor": 1, "capabilities": {"CAP_SYS_ADMIN":
+      {"count": 1, "reasons": [{"syscall": "mount", "detail": "tmpfs /mnt"}]}}})";
+  const std::size_t before = count_files(t.path());
+  auto r =
+      run({tailor_bin(), "generate", t / "setuid.json", "--seccomp", t / "s.json", "--nnp-only"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--nnp-only: the workload ran programs that gain privileges on execve "
+                   "(/usr/bin/sudo)") != std::string::npos);
+  r = run({tailor_bin(), "generate", t / "sysadmin.json", "--seccomp", t / "s.json", "--flags",
+           "k8s", "--nnp-only"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("allowPrivilegeEscalation") != std::string::npos);
+  CHECK(count_files(t.path()) == before);
+  // Docker and podman take SYS_ADMIN with no-new-privileges: allowed there, and printed.
+  r = run({tailor_bin(), "generate", t / "sysadmin.json", "--seccomp", t / "s.json", "--flags",
+           "podman", "--nnp-only"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("  --security-opt no-new-privileges \\\n") != std::string::npos);
+  CHECK(r.out.find("It is the nnp-only variant") != std::string::npos);
+}
+
+TEST_CASE(
+    "generate cli: the printed command names the seccomp file by absolute path, and no "
+    "file that was not written",
+    "[generate]") {
+  TempDir t;
+  std::ofstream(t / "ok.json") << R"({"tailor": 1})";
+  auto r = run({"bash", "-c",
+                "cd \"$1\" && exec \"$2\" generate -q ok.json --seccomp ./s.json "
+                "--flags podman",
+                "bash", t.path(), tailor_bin()});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("  --security-opt seccomp=" + (t / "s.json") + " \\\n") != std::string::npos);
+  r = run({tailor_bin(), "generate", t / "ok.json", "--flags", "podman"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("  --security-opt seccomp=") == std::string::npos);
+  CHECK(r.out.find("# no --security-opt seccomp=: no profile was written") != std::string::npos);
+}
+
+TEST_CASE("generate cli: flags on stdout end with a newline before anything on stderr",
+          "[generate]") {
+  TempDir t;
+  fs::create_directories(t / "w");
+  // stdout and stderr on one pipe, as on a terminal: the summary comes first, on its own line,
+  // and the command ends with its newline.
+  auto r =
+      run({"bash", "-c", "exec \"$@\" 2>&1", "bash", tailor_bin(), "record", "-o", t / "p.json",
+           "--flags", "podman", "--image", "localhost/app", "--", sample("fileio"), t / "w"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.rfind("tailor: ", 0) == 0);
+  CHECK(r.out.size() > 16);
+  CHECK(r.out.substr(r.out.size() - 16) == "  localhost/app\n");
 }

@@ -31,6 +31,8 @@ TEST_CASE("runtime names round-trip and kNone adds nothing", "[runtimes]") {
     CHECK(*back == r);
   }
   CHECK(runtime_from_name("none") == Runtime::kNone);
+  CHECK(runtime_from_name("all") == Runtime::kAll);
+  CHECK(runtime_name(Runtime::kAll) == "all");
   CHECK_FALSE(runtime_from_name("dockerd").has_value());
   CHECK_FALSE(runtime_from_name("").has_value());
   CHECK(runtime_baseline(Runtime::kNone, true).empty());

@@ -484,6 +484,7 @@ SAMPLE_TEST("sigsample")
 SAMPLE_TEST("ci_app")
 SAMPLE_TEST("dirshapes")
 SAMPLE_TEST("tempnames")
+SAMPLE_TEST("httpd")
 
 TEST_CASE("samples: expectation parser rejects what it cannot check", "[samples]") {
   CHECK_THROWS(parse_spec("// tailor-expect: syscal x86_64 read\n"));

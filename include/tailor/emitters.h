@@ -29,15 +29,15 @@ std::string emit_static_report(const Profile& p);
 // ---- shared decisions -------------------------------------------------------------------------
 
 // The container runtime that will install the filter. Runtimes make syscalls of their own after
-// the filter is in place and before they exec the app; a profile must allow those too.
-enum class Runtime { kDocker, kPodman, kRunc, kCrun, kNone };
-std::optional<Runtime> runtime_from_name(std::string_view name);  // "docker", "podman", ...
+// the filter is in place and before they exec the app; a profile must allow those too. kAll is
+// the union of docker, podman, runc and crun: a filter that starts the container whichever of
+// them runs it (the default, since a seccomp file travels further than the command that made it).
+enum class Runtime { kDocker, kPodman, kRunc, kCrun, kNone, kAll };
+std::optional<Runtime> runtime_from_name(std::string_view name);  // "docker", ..., "all"
 std::string_view runtime_name(Runtime r);
 
 // True when the flags emitted for this profile include no-new-privileges: no setuid/setgid or
-// file-capability executable was run. The seccomp runtime baseline follows the same answer,
-// because with no-new-privileges the runtime installs the filter right before execve and needs
-// far fewer syscalls under it.
+// file-capability executable was run.
 bool wants_no_new_privileges(const Profile& p);
 
 // True when the flags emitted for this profile run the workload as nobody (`--user 65534:65534`:
@@ -48,21 +48,38 @@ bool runs_as_nobody(const Profile& p);
 
 // The syscalls `r` makes under the container's filter before exec'ing the app, as measured on
 // this project's machines with the real runtimes (emitters/runtime_baseline.cpp says how).
-// kDocker is runc as Docker drives it. kNone: empty.
+// kDocker is runc as Docker drives it; kAll the union of the four. kNone: empty. The list
+// without no-new-privileges contains the one with it.
 const std::vector<std::string>& runtime_baseline(Runtime r, bool no_new_privileges);
 
 // ---- seccomp ----------------------------------------------------------------------------------
 
 struct SeccompOptions {
-  Runtime runtime = Runtime::kDocker;
-  bool arg_filters = true;  // clone/unshare flags, socket families, personality values
-  // Default: wants_no_new_privileges(profile).
-  std::optional<bool> no_new_privileges;
+  Runtime runtime = Runtime::kAll;
+  bool arg_filters = true;  // clone/unshare/socket/personality arguments
+  // false (default): the runtime's baseline without no-new-privileges, which contains the one
+  // with it, so the container starts whether or not it runs with no-new-privileges. true: the
+  // tighter nnp-only variant (`generate --nnp-only`): with no-new-privileges runtimes install the
+  // filter right before execve and need far fewer calls under it, but without it the runtime
+  // fails before the app starts (crun: "cannot setresgid to 0: Operation not permitted").
+  bool no_new_privileges = false;
 };
 
+// Which variant a filter with these options is, for people: "docker, podman, runc and crun,
+// with or without no-new-privileges", "podman, only with no-new-privileges", ... The Docker
+// JSON's and the SPO YAML's comment and `tailor generate`'s report say it.
+std::string seccomp_variant(const SeccompOptions& o);
+
 // The filter the three seccomp emitters below write, as data: what `tailor run` applies when
-// given a tailor profile and what `tailor diff` compares.
+// given a tailor profile and what `tailor diff` compares. Throws tailor::Error if the profile has
+// syscalls of an architecture libseccomp does not know: no runtime could load a filter naming it,
+// and leaving it out would kill that code (see README "Seccomp profiles").
 SeccompPolicy seccomp_policy_for(const Profile& p, const SeccompOptions& o);
+
+// What the emitters below work around, one line each for people (the CLI prints them as
+// `tailor: warning: ...`): syscall names libseccomp does not know (e.g. "syscall_451" for a
+// number it has no name for), which are left out of the filter. Empty for a clean profile.
+std::vector<std::string> seccomp_warnings(const Profile& p, const SeccompOptions& o);
 
 // Docker / podman `--security-opt seccomp=FILE` JSON.
 std::string emit_seccomp_docker(const Profile& p, const SeccompOptions& o);
@@ -103,10 +120,13 @@ std::optional<FlagsFormat> flags_format_from_name(std::string_view name);
 
 struct FlagsOptions {
   FlagsFormat format = FlagsFormat::kDocker;
-  std::string seccomp_file = "seccomp.json";  // path the seccomp profile was written to
-  std::string apparmor_name;                  // empty: no AppArmor option
-  std::string image = "IMAGE";                // for docker/podman command lines
-  std::string service = "app";                // compose service / k8s container name
+  // Path the seccomp profile was written to (the CLI makes it absolute, so the printed command
+  // runs from any directory). Empty: no seccomp option, the engine's default profile applies.
+  std::string seccomp_file;
+  bool seccomp_nnp_only = false;  // that file is the nnp-only variant: say so, and require nnp
+  std::string apparmor_name;      // empty: no AppArmor option
+  std::string image = "IMAGE";    // for docker/podman command lines
+  std::string service = "app";    // compose service / k8s container name
 };
 std::string emit_flags(const Profile& p, const FlagsOptions& o);
 

@@ -65,6 +65,7 @@ struct SeccompPolicy {
   std::string listener_path;                  // for SCMP_ACT_NOTIFY agents
   std::string listener_metadata;
   std::vector<SeccompRule> syscalls;
+  std::string comment;  // Docker format only (a top-level "comment", which engines ignore)
   bool operator==(const SeccompPolicy&) const = default;
 };
 
@@ -101,6 +102,8 @@ std::string seccomp_host_arch_name();
 
 // True if libseccomp knows `name` on some architecture (what runtimes accept in a profile).
 bool seccomp_knows_syscall(std::string_view name);
+// True if libseccomp knows the architecture: "x86_64", "aarch64", or Docker's "SCMP_ARCH_X86_64".
+bool seccomp_knows_arch(std::string_view name);
 
 // A compiled filter: owns a libseccomp context (scmp_filter_ctx), released on destruction.
 // Built as crun builds it: seccomp_init(defaultAction), architectures added (the native one is

@@ -14,7 +14,8 @@
 # --tmpfs /run: written (/run), holds temp/runtime/cache data only.
 # --tmpfs /var/cache: written (/var/cache/report), holds temp/runtime/cache data only.
 # --tmpfs /var/tmp: written (/var/tmp/report.XXXX), holds temp/runtime/cache data only.
-# --network none: no inet/inet6/netlink/packet socket was used (loopback only).
+# --network none: no socket needed a network (unix sockets, or inet/inet6 to
+#   loopback addresses only: a container has a loopback interface of its own).
 # --user 65534:65534: ran as root but needed no capability, so nobody will do;
 #   the image's file ownership and modes must let nobody read (and write) them.
 # --pids-limit 18: peak 2 tasks (threads count), max(2x, +16).

@@ -5,7 +5,8 @@
 # --security-opt no-new-privileges: no setuid/setgid/file-capability program ran,
 #   so execve never needs to gain privileges.
 # --read-only: the image's files stay as built; writes go to the mounts below.
-# --network none: no inet/inet6/netlink/packet socket was used (loopback only).
+# --network none: no socket needed a network (unix sockets, or inet/inet6 to
+#   loopback addresses only: a container has a loopback interface of its own).
 # no resource limits: the profile has no recorded peaks.
 docker run \
   --cap-drop ALL \

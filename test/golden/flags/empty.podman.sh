@@ -6,7 +6,8 @@
 #   so execve never needs to gain privileges.
 # --read-only: the image's files stay as built; writes go to the mounts below.
 # --read-only-tmpfs=false: podman would add tmpfs on /run, /tmp, /var/tmp itself.
-# --network none: no inet/inet6/netlink/packet socket was used (loopback only).
+# --network none: no socket needed a network (unix sockets, or inet/inet6 to
+#   loopback addresses only: a container has a loopback interface of its own).
 # no resource limits: the profile has no recorded peaks.
 podman run \
   --cap-drop ALL \

@@ -9,10 +9,12 @@
 #   /usr/bin/fusermount3 (setuid)
 # --read-only: the image's files stay as built; writes go to the mounts below.
 # --tmpfs /home/alice/.cache: written (/home/alice/.cache/sshfs), holds temp/runtime/cache data only.
-# NEEDS A VOLUME: the app wrote here, outside temp/run/cache dirs; add
-#   -v HOSTDIR:/home/alice   (or the write fails with EROFS)
+# -v NAME:DIR: the app wrote these dirs outside temp/run/cache dirs (EROFS under
+#   --read-only otherwise). Each gets a named volume, created on first use from the
+#   image's DIR and kept across runs; -v /host/dir:DIR keeps the data on the host:
+#   tailor-sshfs-home-alice:/home/alice
 # writes containers refuse whatever the flags (/sys, /proc/sys are read-only): /proc/sys/fs/pipe-max-size
-# network kept: sockets of family inet6, netlink were used.
+# network kept: netlink sockets, inet6 sockets with no recorded address.
 # runs as root: it exercised capabilities, which a non-root user would not have.
 # no resource limits: the profile has no recorded peaks.
 docker run \
@@ -22,4 +24,5 @@ docker run \
   --security-opt apparmor=tailor-flags_setuid_helper \
   --read-only \
   --tmpfs /home/alice/.cache \
+  -v tailor-sshfs-home-alice:/home/alice \
   example/flags_setuid_helper:latest

@@ -11,10 +11,13 @@
 # --read-only: the image's files stay as built; writes go to the mounts below.
 # --tmpfs /run: written (/run, /run/webd), holds temp/runtime/cache data only.
 # --tmpfs /tmp: written (/tmp), holds temp/runtime/cache data only.
-# NEEDS A VOLUME: the app wrote here, outside temp/run/cache dirs; add
-#   -v HOSTDIR:/var/lib/webd   (or the write fails with EROFS)
-#   -v HOSTDIR:/var/log/webd   (or the write fails with EROFS)
-# network kept: sockets of family inet were used.
+# -v NAME:DIR: the app wrote these dirs outside temp/run/cache dirs (EROFS under
+#   --read-only otherwise). Each gets a named volume, created on first use from the
+#   image's DIR and kept across runs; -v /host/dir:DIR keeps the data on the host:
+#   tailor-webd-var-lib-webd:/var/lib/webd
+#   tailor-webd-var-log-webd:/var/log/webd
+# network kept: listened on 0.0.0.0:80.
+# -p 0.0.0.0:80:80: it listened on 0.0.0.0:80; published on the host's IPv4 addresses.
 # runs as root: it exercised capabilities, which a non-root user would not have.
 # --pids-limit 80: peak 40 tasks (threads count), max(2x, +16).
 # --memory 300m: peak RSS 50 MiB x 3 processes, x2, at least 64m.
@@ -28,6 +31,9 @@ docker run \
   --read-only \
   --tmpfs /run \
   --tmpfs /tmp \
+  -v tailor-webd-var-lib-webd:/var/lib/webd \
+  -v tailor-webd-var-log-webd:/var/log/webd \
+  -p 0.0.0.0:80:80 \
   --pids-limit 80 \
   --memory 300m \
   --ulimit nofile=1400 \
