@@ -273,13 +273,11 @@ std::string to_json(const Profile& p) {
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-Profile profile_from_json(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
-    throw Error(std::string("not valid JSON: ") + e.what());
-  }
+namespace {
+
+// A parsed document to a Profile. Separate from the text so that load_profile_or_policy, which
+// has to parse a file to learn what it is, does not parse a 20 MB profile twice.
+Profile profile_from_document(const json& j) {
   if (!j.is_object() || !j.contains("tailor"))
     throw Error(
         "not a tailor profile (no \"tailor\" format key; Docker/OCI seccomp JSON is not a "
@@ -406,6 +404,18 @@ Profile profile_from_json(std::string_view text) {
   return p;
 }
 
+}  // namespace
+
+Profile profile_from_json(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
+    throw Error(std::string("not valid JSON: ") + e.what());
+  }
+  return profile_from_document(j);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read " + path + ": " + std::strerror(errno));
@@ -464,7 +474,7 @@ ProfileOrPolicy load_profile_or_policy(const std::string& path) {
   ProfileOrPolicy out;
   try {
     if (j.is_object() && j.contains("tailor"))
-      out.profile = profile_from_json(text);
+      out.profile = profile_from_document(j);
     else
       out.policy = seccomp_policy_from_json(text);
   } catch (const Error& e) {
