@@ -6,7 +6,7 @@
 // entries in path order (whole directory trees, as a smaller search would give). A size beyond
 // the recording is made of copies of it under renamed roots ("/usr/share" -> "/usr/share-copy1"),
 // which keeps every directory's depth and shape. For each size it times, as separate processes of
-// the real CLI (median of --reps):
+// the real CLI (median of --reps), CPU time (user + system) and wall time in two tables:
 //   load       read + parse the profile (in this process: profile_from_json)
 //   write      serialise it (in this process: to_json)
 //   diff self  `tailor diff P P`
@@ -15,6 +15,8 @@
 //   merge      `tailor merge P P -o M`
 //   generate   `tailor generate P --seccomp S --apparmor A --flags docker --flags-output F`
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +24,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -43,9 +47,23 @@ using Argv = std::vector<std::string>;
   std::exit(2);
 }
 
-// Runs argv with stdio on /dev/null; returns its wall time, or nullopt if it did not exit with
-// one of `ok` (diff exits 1 on drift, grep 1 when nothing matched).
-std::optional<double> timed(const Argv& argv, std::vector<int> ok = {0}) {
+// Wall and CPU (user + system) seconds of one measurement. The CPU time is what the work costs;
+// wall time on a shared machine also holds the time other processes had the CPUs.
+struct Time {
+  double wall = 0, cpu = 0;
+};
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double tv(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+
+// Runs argv with stdio on /dev/null; returns its times, or nullopt if it did not exit with one
+// of `ok` (diff exits 1 on drift, grep 1 when nothing matched).
+std::optional<Time> timed(const Argv& argv, std::vector<int> ok = {0}) {
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) die("fork failed");
@@ -61,22 +79,30 @@ std::optional<double> timed(const Argv& argv, std::vector<int> ok = {0}) {
     ::_exit(127);
   }
   int st = 0;
-  ::waitpid(pid, &st, 0);
+  struct rusage ru {};
+  ::wait4(pid, &st, 0, &ru);
   if (!WIFEXITED(st) || std::find(ok.begin(), ok.end(), WEXITSTATUS(st)) == ok.end())
     return std::nullopt;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return Time{since(t0), tv(ru.ru_utime) + tv(ru.ru_stime)};
+}
+
+double process_cpu() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 template <typename F>
-double seconds(F&& f) {
+Time in_process(F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = process_cpu();
   f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return {since(t0), process_cpu() - c0};
 }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? -1 : v[v.size() / 2];
+  return v[v.size() / 2];
 }
 
 // "/usr/share/x" -> "/usr/share-copy1/x": same depth, another tree.
@@ -119,7 +145,7 @@ int main(int argc, char** argv) {
   int reps = 3;
   std::string tailor = TAILOR_BIN, profile_in;
   std::vector<std::string> dirs;
-  std::vector<std::size_t> sizes = {10000, 50000, 100000};
+  std::vector<std::size_t> sizes = {10000, 25000, 50000, 110000};
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -144,7 +170,8 @@ int main(int argc, char** argv) {
           "usage: scale_bench [--reps N] [--sizes N,N,...] [--dir DIR]... [--profile P.json]\n"
           "                   [--tailor PATH] [--keep]\n"
           "Records `grep -r -l zzzqqq DIR...` (default /usr/share) or takes P.json, cuts it\n"
-          "into profiles of N file entries (default 10000,50000,100000) and times tailor diff,\n"
+          "into profiles of N file entries (default 10000,25000,50000,110000) and times tailor "
+          "diff,\n"
           "merge and generate on each (median of N reps, default 3). --keep leaves the\n"
           "temporary directory with the profiles.\n");
       return 0;
@@ -170,7 +197,7 @@ int main(int argc, char** argv) {
     if (!t) die("recording failed");
     source = "grep -r -l zzzqqq";
     for (const auto& d : dirs) source += " " + d;
-    source += " (recorded in " + std::to_string(static_cast<int>(*t + 0.5)) + " s)";
+    source += " (recorded in " + std::to_string(static_cast<int>(t->wall + 0.5)) + " s)";
   } else {
     source = profile_in;
   }
@@ -179,48 +206,65 @@ int main(int argc, char** argv) {
   std::printf("tailor diff / merge / generate against profile size\n");
   std::printf("source: %s, %zu file entries; sizes beyond it add copies under renamed roots\n",
               source.c_str(), full.files.size());
-  std::printf(
-      "median of %d runs, wall seconds; load and write in-process, the rest `tailor ...`\n\n",
-      reps);
-  std::printf("%8s %8s %6s %7s %7s %10s %11s %8s %9s\n", "files", "JSON MB", "rules", "load",
-              "write", "diff self", "diff drift", "merge", "generate");
+  std::printf("median of %d runs; load and write in-process, the rest `tailor ...` as a process\n",
+              reps);
+  std::fflush(stdout);
+  const char* const kCols[] = {"load", "write", "diff self", "diff drift", "merge", "generate"};
+  struct Row {
+    std::size_t files = 0, rules = 0;
+    double mb = 0;
+    std::map<std::string, std::vector<Time>> t;
+  };
+  std::vector<Row> rows;
   for (const std::size_t n : sizes) {
     const tailor::Profile p = sized(full, n);
     tailor::Profile old_side = p;
     std::size_t i = 0;
     for (auto it = old_side.files.begin(); it != old_side.files.end(); ++i)
       it = i % 20 == 19 ? old_side.files.erase(it) : std::next(it);
-    const std::string pj = tmp + "/p.json", oj = tmp + "/old.json";
+    const std::string pj = tmp + "/p.json", oj = tmp + "/old.json", out = tmp + "/out";
     const std::string text = tailor::to_json(p);
     tailor::write_file_atomic(pj, text);
     tailor::write_file_atomic(oj, tailor::to_json(old_side));
-    const std::size_t rules = tailor::apparmor_file_rules(p).size();
-
-    std::vector<double> load, write, self, drift, merge, gen;
-    for (int r = 0; r < reps; ++r) {
-      load.push_back(seconds([&] { tailor::load_profile(pj); }));
-      write.push_back(seconds([&] { (void)tailor::to_json(p); }));
-      const std::string out = tmp + "/out";
-      if (auto t = timed({tailor, "diff", pj, pj, "-o", out + ".diff"})) self.push_back(*t);
-      if (auto t = timed({tailor, "diff", oj, pj, "-o", out + ".diff"}, {0, 1}))
-        drift.push_back(*t);
-      if (auto t = timed({tailor, "merge", pj, pj, "-o", out + ".merged.json"}))
-        merge.push_back(*t);
-      if (auto t = timed({tailor, "generate", pj, "--seccomp", out + ".seccomp.json", "--apparmor",
-                          out + ".aa", "--flags", "docker", "--flags-output", out + ".flags"}))
-        gen.push_back(*t);
-    }
-    auto cell = [](const std::vector<double>& v) {
-      char buf[32];
-      if (v.empty()) return std::string("FAILED");
-      std::snprintf(buf, sizeof buf, "%.3f", median(v));
-      return std::string(buf);
+    Row row;
+    row.files = p.files.size();
+    row.rules = tailor::apparmor_file_rules(p).size();
+    row.mb = static_cast<double>(text.size()) / 1e6;
+    auto add = [&](const char* col, std::optional<Time> t) {
+      if (t) row.t[col].push_back(*t);
     };
-    std::printf("%8zu %8.1f %6zu %7s %7s %10s %11s %8s %9s\n", p.files.size(),
-                static_cast<double>(text.size()) / 1e6, rules, cell(load).c_str(),
-                cell(write).c_str(), cell(self).c_str(), cell(drift).c_str(), cell(merge).c_str(),
-                cell(gen).c_str());
-    std::fflush(stdout);
+    for (int r = 0; r < reps; ++r) {
+      add("load", in_process([&] { tailor::load_profile(pj); }));
+      add("write", in_process([&] { (void)tailor::to_json(p); }));
+      add("diff self", timed({tailor, "diff", pj, pj, "-o", out + ".diff"}));
+      add("diff drift", timed({tailor, "diff", oj, pj, "-o", out + ".diff"}, {0, 1}));
+      add("merge", timed({tailor, "merge", pj, pj, "-o", out + ".merged.json"}));
+      add("generate",
+          timed({tailor, "generate", pj, "--seccomp", out + ".seccomp.json", "--apparmor",
+                 out + ".aa", "--flags", "docker", "--flags-output", out + ".flags"}));
+    }
+    rows.push_back(std::move(row));
+    std::fprintf(stderr, "%zu files done\n", n);
+  }
+  for (const bool cpu : {true, false}) {
+    std::printf("\n%s seconds\n", cpu ? "CPU (user + system)" : "wall");
+    std::printf("%8s %8s %6s", "files", "JSON MB", "rules");
+    for (const char* c : kCols) std::printf(" %10s", c);
+    std::printf("\n");
+    for (const auto& row : rows) {
+      std::printf("%8zu %8.1f %6zu", row.files, row.mb, row.rules);
+      for (const char* c : kCols) {
+        auto it = row.t.find(c);
+        if (it == row.t.end() || it->second.size() != static_cast<std::size_t>(reps)) {
+          std::printf(" %10s", "FAILED");
+          continue;
+        }
+        std::vector<double> v;
+        for (const auto& t : it->second) v.push_back(cpu ? t.cpu : t.wall);
+        std::printf(" %10.3f", median(v));
+      }
+      std::printf("\n");
+    }
   }
   if (keep)
     std::printf("\nprofiles kept in %s\n", tmp.c_str());

@@ -473,3 +473,35 @@ TEST_CASE("scale: file entries read while parsing keep the document's rules", "[
     CHECK(got == c.files_or_error);
   }
 }
+
+TEST_CASE("scale: diff and merge read inputs concurrently, errors still in argument order",
+          "[scale]") {
+  tailor::test::TempDir t;
+  tailor::write_file_atomic(t / "ok.json", tailor::to_json(synthetic(2000, 6)));
+  tailor::write_file_atomic(t / "broken.json", "{\"tailor\": 1, \"files\": [");
+  tailor::write_file_atomic(t / "newer.json", "{\"tailor\": 2}");
+  const std::string bin = tailor::test::tailor_bin();
+  auto first_line = [](const tailor::test::RunResult& r) {
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    return r.err;
+  };
+  // Both sides bad: OLD's error, whichever side finished first.
+  CHECK(first_line(tailor::test::run({bin, "diff", t / "broken.json", t / "newer.json"}))
+            .find(t / "broken.json: not JSON") != std::string::npos);
+  CHECK(first_line(tailor::test::run({bin, "diff", t / "newer.json", t / "broken.json"}))
+            .find(t / "newer.json: unsupported") != std::string::npos);
+  CHECK(first_line(tailor::test::run({bin, "diff", t / "ok.json", t / "newer.json"}))
+            .find(t / "newer.json: unsupported") != std::string::npos);
+  // merge: the first bad input in argument order, and no output.
+  CHECK(first_line(tailor::test::run({bin, "merge", t / "ok.json", t / "newer.json",
+                                      t / "broken.json", "-o", t / "m.json"}))
+            .find(t / "newer.json: unsupported") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(t / "m.json"));
+  CHECK(tailor::test::run(
+            {bin, "merge", t / "ok.json", t / "ok.json", t / "ok.json", "-o", t / "m.json"})
+            .status == 0);
+  const Profile ok = tailor::load_profile(t / "ok.json");
+  CHECK(tailor::load_profile(t / "m.json") == tailor::merge(tailor::merge(ok, ok), ok));
+}
