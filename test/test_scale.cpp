@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "golden.h"
+#include "scale_synthetic.h"
 #include "support.h"
 #include "tailor/diff.h"
 #include "tailor/emitters.h"
@@ -21,176 +22,11 @@
 #include "tailor/profile_json.h"
 
 using tailor::Profile;
+using tailor::test::scale::add;
+using tailor::test::scale::drifted;
+using tailor::test::scale::synthetic;
 
 namespace {
-
-// std::mt19937's sequence is fixed by the standard (the distributions are not), so the same
-// seed builds the same profile everywhere.
-struct Rng {
-  std::mt19937 g;
-  explicit Rng(unsigned seed) : g(seed) {}
-  std::size_t below(std::size_t n) { return n ? g() % n : 0; }
-  bool one_in(std::size_t n) { return below(n) == 0; }
-  std::string random_name(std::size_t len) {
-    static const char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    std::string s;
-    for (std::size_t i = 0; i < len; ++i) s += kAlnum[below(sizeof kAlnum - 1)];
-    return s;
-  }
-};
-
-void add(Profile& p, const std::string& path, std::set<std::string> access, bool ok = true) {
-  auto& u = p.files[path];
-  u.access.insert(access.begin(), access.end());
-  u.succeeded = u.succeeded || ok;
-  if (!ok) u.errors.insert("ENOENT");
-  u.ev.add("/usr/bin/app");
-}
-
-// About `n` file entries in the shapes a recording has. Directory sizes are spread around the
-// collapsing thresholds (8 files per directory, 16 per tree), perms and owners vary inside one
-// directory, and a few paths are both a file and the prefix of other paths.
-Profile synthetic(std::size_t n, unsigned seed) {
-  Rng r(seed);
-  Profile p;
-  p.syscalls["x86_64"]["read"].add("/usr/bin/app");
-  p.syscalls["x86_64"]["openat"].add("/usr/bin/app");
-  const std::size_t pkgs = n / 60 + 2, areas = n / 150 + 4;
-  while (p.files.size() < n) {
-    const std::size_t kind = r.below(100);
-    if (kind < 55) {
-      // /usr/share/<area>/<pkg>[/<sub>...]/<file>, read; some map-exec, some readdir. Areas
-      // are skewed: the first ones get whole trees of files, the last ones a few files each.
-      std::string dir = "/usr/share/a" + std::to_string(r.below(1 + r.below(areas)));
-      if (!r.one_in(5)) dir += "/pkg" + std::to_string(r.below(1 + r.below(pkgs)));
-      const std::size_t depth = r.below(4);
-      for (std::size_t d = 0; d < depth; ++d) dir += "/s" + std::to_string(r.below(3));
-      const std::string file = dir + "/f" + std::to_string(r.below(12 + r.below(12))) + ".txt";
-      if (r.one_in(25))
-        add(p, file, {"read", "map-exec"});
-      else
-        add(p, file, {"read", "stat"});
-      if (r.one_in(10)) add(p, dir, {"read", "readdir", "stat"});
-    } else if (kind < 60) {
-      // flat directories (/usr/share/<d>/<file>: too shallow for a tree), around 8 files each
-      const std::size_t d = r.below(pkgs / 4 + 2), f = r.below(4 + r.below(12));
-      add(p, "/usr/share/flat" + std::to_string(d) + "/g" + std::to_string(f),
-          d % 4 == 3 && f % 2 ? std::set<std::string>{"read", "write"}
-                              : std::set<std::string>{"read"});
-    } else if (kind < 65) {
-      // python packages: modules and their __pycache__
-      const std::string pkg =
-          "/usr/lib/python3/dist-packages/mod" + std::to_string(r.below(pkgs / 3 + 1));
-      const std::string m = "m" + std::to_string(r.below(30));
-      add(p, pkg + "/" + m + ".py", {"read"});
-      if (r.one_in(2)) add(p, pkg + "/__pycache__/" + m + ".cpython-311.pyc", {"read"});
-    } else if (kind < 70) {
-      // /etc: a few files read, some written; lookups that only failed (not rules)
-      const std::string f = "/etc/app" + std::to_string(r.below(40)) + ".conf";
-      if (r.one_in(4))
-        add(p, f, {"read", "write"});
-      else if (r.one_in(5))
-        add(p, f, {"read"}, false);
-      else
-        add(p, f, {"read"});
-      if (r.one_in(6)) add(p, "/etc/probe" + std::to_string(r.below(50)), {"stat"}, false);
-    } else if (kind < 76) {
-      // data written, locked, created and renamed
-      const std::string f =
-          "/var/lib/app/db" + std::to_string(r.below(3)) + "/t" + std::to_string(r.below(40));
-      add(p, f,
-          r.one_in(3) ? std::set<std::string>{"read", "write", "lock"}
-                      : std::set<std::string>{"write", "create", "rename"});
-    } else if (kind < 83) {
-      // temp names under /tmp, /var/tmp and /dev/shm, and pytest-style temp trees
-      switch (r.below(4)) {
-        case 0:
-          add(p, "/tmp/tmp" + r.random_name(8), {"write", "create", "unlink"});
-          break;
-        case 1:
-          add(p, "/var/tmp/sess_" + r.random_name(10), {"read", "write", "create"});
-          break;
-        case 2:
-          add(p, "/dev/shm/sem." + r.random_name(6), {"read", "write", "create", "unlink"});
-          break;
-        default:
-          add(p,
-              "/tmp/pytest-of-root/pytest-" + std::to_string(r.below(4)) + "/t" +
-                  std::to_string(r.below(12)) + "/out" + std::to_string(r.below(9)),
-              {"write", "create"});
-      }
-    } else if (kind < 88) {
-      // per-process /proc files (owner @{pid}) and global ones
-      const char* self[] = {"self", "thread-self", "1234", "77"};
-      const char* leaf[] = {"status", "maps", "stat", "cmdline", "environ", "mountinfo"};
-      switch (r.below(4)) {
-        case 0:
-          add(p, std::string("/proc/") + self[r.below(4)] + "/" + leaf[r.below(6)], {"read"});
-          break;
-        case 1:
-          add(p, "/proc/self/fd/" + std::to_string(r.below(50)), {"read", "write"});
-          break;
-        case 2:
-          add(p, "/proc/1234/task/" + std::to_string(1234 + r.below(9)) + "/stat", {"read"});
-          break;
-        default:
-          add(p, "/proc/sys/kernel/k" + std::to_string(r.below(12)), {"read"});
-      }
-    } else if (kind < 91) {
-      const char* dev[] = {"/dev/null", "/dev/urandom", "/dev/tty", "/dev/pts/3", "/dev/pts/7"};
-      add(p, dev[r.below(5)], {"read", "write"});
-    } else if (kind < 94) {
-      add(p,
-          "/sys/devices/system/cpu/cpu" + std::to_string(r.below(20)) + "/cache/index" +
-              std::to_string(r.below(4)) + "/size",
-          {"read"});
-    } else if (kind < 96) {
-      // programs run (ix, kept one by one) and libraries mapped executable
-      const std::string exe = "/usr/bin/tool" + std::to_string(r.below(30));
-      add(p, exe, {"exec", "read"});
-      p.process.executables[exe].ev.add("/usr/bin/app");
-      add(p, "/usr/lib/x86_64-linux-gnu/lib" + std::to_string(r.below(40)) + ".so.1",
-          {"read", "map-exec"});
-    } else if (kind < 98) {
-      // names that need escaping or quoting
-      const char* odd[] = {"a b", "x*y", "br{a,c}e", "@at", "comma,name", "q\"uote", "[set]"};
-      add(p, std::string("/srv/odd/") + odd[r.below(7)] + std::to_string(r.below(3)),
-          {"read", "write"});
-    } else {
-      // a path used as a file that is also the prefix of deeper paths
-      const std::string base = "/opt/x" + std::to_string(r.below(3)) + "/data";
-      add(p, base, {"read"});
-      add(p, base + "/y" + std::to_string(r.below(20)) + "/z" + std::to_string(r.below(20)),
-          {"read"});
-    }
-  }
-  return p;
-}
-
-// Deterministic changes between two runs of the same workload: some files gone, some new ones
-// in new and existing directories, more permission on others, other temp names and pids.
-Profile drifted(const Profile& base, unsigned seed) {
-  Rng r(seed);
-  Profile p = base;
-  std::size_t i = 0;
-  for (auto it = p.files.begin(); it != p.files.end(); ++i) {
-    if (i % 13 == 5) {
-      it = p.files.erase(it);
-      continue;
-    }
-    if (i % 97 == 3) it->second.access.insert("write");
-    ++it;
-  }
-  for (int k = 0; k < 40; ++k) {
-    add(p, "/opt/new" + std::to_string(k % 3) + "/n" + std::to_string(k), {"read"});
-    add(p, "/usr/share/doc/pkg0/extra" + std::to_string(k), {"read"});
-    add(p, "/tmp/tmp" + r.random_name(8), {"write", "create", "unlink"});
-    add(p, "/proc/" + std::to_string(4000 + k) + "/status", {"read"});
-  }
-  add(p, "/etc/shadow", {"read"});
-  add(p, "/srv/odd/x*y9", {"read"});
-  return p;
-}
 
 tailor::Surface side(const Profile& p) {
   return tailor::surface_from_profile(p, tailor::SeccompOptions{});
