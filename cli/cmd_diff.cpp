@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
+#include <future>
+#include <optional>
 
 #include "commands.h"
 #include "tailor/capabilities.h"
@@ -58,9 +61,20 @@ int run_diff(const DiffArgs& a) {
       throw Error(path + ": " + e.what(), e.code());
     }
   };
-  const Surface old_side = side(a.old_path);
-  const Surface new_side = side(a.new_path);
-  DiffResult d = diff_surfaces(old_side, new_side);
+  // The two sides are independent until they are compared, and on a big profile each is most of
+  // the work (100k files: ~0.8 s of parsing and rule building), so NEW is built while OLD is.
+  // Errors are still reported as if read in order: OLD's first.
+  auto old_future = std::async(std::launch::async | std::launch::deferred, side, a.old_path);
+  std::optional<Surface> new_side;
+  std::exception_ptr new_error;
+  try {
+    new_side = side(a.new_path);
+  } catch (...) {
+    new_error = std::current_exception();
+  }
+  const Surface old_side = old_future.get();
+  if (new_error) std::rethrow_exception(new_error);
+  DiffResult d = diff_surfaces(old_side, *new_side);
   d.old_name = a.old_path;
   d.new_name = a.new_path;
 
@@ -78,12 +92,20 @@ int run_diff(const DiffArgs& a) {
 
 int run_merge(const std::vector<std::string>& inputs, const std::string& output) {
   Profile merged;
-  // Loaded in argument order, all before anything is written: a bad input leaves no output.
-  for (const auto& path : inputs) {
-    const ProfileOrPolicy in = load_profile_or_policy(path);
+  // Loaded in argument order, all before anything is written: a bad input leaves no output. The
+  // next input is read while the current one is merged (two profiles in memory at most).
+  auto load = [](const std::string& path) {
+    ProfileOrPolicy in = load_profile_or_policy(path);
     if (!in.profile)
       throw Error(path + ": is a seccomp profile; merge takes tailor profiles (tailor record)");
-    merge_into(merged, *in.profile);
+    return std::move(*in.profile);
+  };
+  std::future<Profile> next;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Profile in = i == 0 ? load(inputs[0]) : next.get();
+    if (i + 1 < inputs.size())
+      next = std::async(std::launch::async | std::launch::deferred, load, inputs[i + 1]);
+    merge_into(merged, in);
   }
   write_file_atomic(output, to_json(merged));
   return 0;

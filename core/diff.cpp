@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
+#include <unordered_map>
 
 #include "tailor/error.h"
 #include "tailor/syscalls.h"
@@ -189,23 +190,38 @@ unsigned perm_bits(const std::string& perms) {
 }
 
 void diff_files(const std::vector<DiffFileRule>& from, const std::vector<DiffFileRule>& to,
-                const PathMatcher& match, std::vector<DiffEntry>& out) {
+                const PatternIndexer& index, std::vector<DiffEntry>& out) {
+  std::vector<std::string> patterns;
+  std::vector<unsigned> bits;
+  std::unordered_map<std::string, std::vector<std::size_t>> same;  // pattern -> rules with it
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    patterns.push_back(from[i].pattern);
+    bits.push_back(perm_bits(from[i].perms));
+    same[from[i].pattern].push_back(i);
+  }
+  const PatternLookup lookup = index ? index(patterns) : PatternLookup{};
   for (const auto& r : to) {
     const unsigned need = perm_bits(r.perms);
-    // AppArmor grants the union of every allow rule matching a path, so coverage is checked per
-    // recorded path against all of `from`'s rules together.
+    auto grants = [&](std::size_t i) { return from[i].owner && !r.owner ? 0u : bits[i]; };
+    // `from`'s rules with r's own pattern grant on every path r stands for. When they give all
+    // of r's permissions, which for a profile against an earlier run of itself is nearly every
+    // rule, no path needs matching: AppArmor grants the union of the matching rules, and more
+    // rules only add to it.
+    unsigned base = 0;
+    if (auto s = same.find(r.pattern); s != same.end())
+      for (std::size_t i : s->second) base |= grants(i);
+    // Otherwise coverage is checked per recorded path against all of `from`'s rules together.
     auto granted = [&](const std::string& path) {
-      unsigned have = 0;
-      for (const auto& o : from) {
-        if (o.owner && !r.owner) continue;
-        if (o.pattern == r.pattern || (match && match(o.pattern, path))) have |= perm_bits(o.perms);
-      }
+      unsigned have = base;
+      if (lookup)
+        for (std::size_t i : lookup(path)) have |= grants(i);
       return have;
     };
-    bool covered = true;
-    if (r.paths.empty()) {
+    bool covered = (base & need) == need;
+    if (!covered && r.paths.empty()) {
       covered = (granted(r.pattern) & need) == need;
-    } else {
+    } else if (!covered) {
+      covered = true;
       for (const auto& path : r.paths)
         if ((granted(path) & need) != need) {
           covered = false;
@@ -312,7 +328,7 @@ bool DiffResult::drift(FailOn fail_on) const {
   return false;
 }
 
-DiffResult compare_surfaces(const Surface& o, const Surface& n, const PathMatcher& match) {
+DiffResult compare_surfaces(const Surface& o, const Surface& n, const PatternIndexer& index) {
   DiffResult d;
   d.old_kind = o.kind;
   d.new_kind = n.kind;
@@ -327,8 +343,8 @@ DiffResult compare_surfaces(const Surface& o, const Surface& n, const PathMatche
   }
   AxisDiff files{"files", both(o.files, n.files), {}, {}};
   if (files.compared) {
-    diff_files(*o.files, *n.files, match, files.added);
-    diff_files(*n.files, *o.files, match, files.removed);
+    diff_files(*o.files, *n.files, index, files.added);
+    diff_files(*n.files, *o.files, index, files.removed);
   }
   AxisDiff net{
       "network",

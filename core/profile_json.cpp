@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "tailor/error.h"
@@ -275,13 +276,33 @@ std::string to_json(const Profile& p) {
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-Profile profile_from_json(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
-    throw Error(std::string("not valid JSON: ") + e.what());
+namespace {
+
+FileUse read_file_use(const json& v, const std::string& w) {
+  FileUse use;
+  use.ev = read_ev(v, w);
+  for (const auto& a : array_or_empty(member(v, "access", w), w + ".access"))
+    use.access.insert(get_string(a, w + ".access[]"));
+  for (const auto& e : array_or_empty(member(v, "errors", w), w + ".errors"))
+    use.errors.insert(get_string(e, w + ".errors[]"));
+  use.succeeded = get_bool(member(v, "succeeded", w), w + ".succeeded", true);
+  // "types" and "pids" came after format 1 was published: absent keys read as unknown (the
+  // emitters then go by the access kinds, as before), and older readers skip them.
+  for (const auto& t : array_or_empty(member(v, "types", w), w + ".types"))
+    use.types.insert(get_string(t, w + ".types[]"));
+  for (const auto& n : array_or_empty(member(v, "pids", w), w + ".pids")) {
+    const std::uint64_t pid = get_uint(n, w + ".pids[]");
+    if (pid > 0xffffffffu) bad(w + ".pids[]", "out of range");
+    use.pids.insert(static_cast<std::uint32_t>(pid));
   }
+  return use;
+}
+
+// A parsed document to a Profile. Separate from the text so that load_profile_or_policy, which
+// has to parse a file to learn what it is, does not parse a 20 MB profile twice.
+// `streamed_files`: the file entries parse_streaming() already took out of the document.
+Profile profile_from_document(const json& j,
+                              std::map<std::string, FileUse>* streamed_files = nullptr) {
   if (!j.is_object() || !j.contains("tailor"))
     throw Error(
         "not a tailor profile (no \"tailor\" format key; Docker/OCI seccomp JSON is not a "
@@ -303,26 +324,9 @@ Profile profile_from_json(std::string_view text) {
     for (const auto& [arch, calls] : object_or_empty(member(j, "syscalls", ""), "syscalls").items())
       read_ev_map(calls, "syscalls." + arch, p.syscalls[arch], string_key);
 
-    for (const auto& [path, v] : object_or_empty(member(j, "files", ""), "files").items()) {
-      const std::string w = "files." + path;
-      FileUse use;
-      use.ev = read_ev(v, w);
-      for (const auto& a : array_or_empty(member(v, "access", w), w + ".access"))
-        use.access.insert(get_string(a, w + ".access[]"));
-      for (const auto& e : array_or_empty(member(v, "errors", w), w + ".errors"))
-        use.errors.insert(get_string(e, w + ".errors[]"));
-      use.succeeded = get_bool(member(v, "succeeded", w), w + ".succeeded", true);
-      // "types" and "pids" came after format 1 was published: absent keys read as unknown (the
-      // emitters then go by the access kinds, as before), and older readers skip them.
-      for (const auto& t : array_or_empty(member(v, "types", w), w + ".types"))
-        use.types.insert(get_string(t, w + ".types[]"));
-      for (const auto& n : array_or_empty(member(v, "pids", w), w + ".pids")) {
-        const std::uint64_t pid = get_uint(n, w + ".pids[]");
-        if (pid > 0xffffffffu) bad(w + ".pids[]", "out of range");
-        use.pids.insert(static_cast<std::uint32_t>(pid));
-      }
-      p.files[path] = std::move(use);
-    }
+    for (const auto& [path, v] : object_or_empty(member(j, "files", ""), "files").items())
+      p.files[path] = read_file_use(v, "files." + path);
+    if (streamed_files) p.files.merge(*streamed_files);  // disjoint: a repeated key is no stream
 
     const json& net = object_or_empty(member(j, "network", ""), "network");
     for (const auto& s : array_or_empty(member(net, "sockets", "network"), "network.sockets")) {
@@ -417,6 +421,68 @@ Profile profile_from_json(std::string_view text) {
   return p;
 }
 
+// The file entries of a big profile are most of it (100k files: 25 MB), and a JSON document
+// holding them costs as much to take apart again as to build. So they are read while the text
+// is parsed: each entry is turned into a FileUse as soon as its object is complete, and left out
+// of the document. Only entries that convert cleanly are taken; anything else (not an object,
+// wrong types) stays in the document, where profile_from_document() meets it and reports it
+// exactly as it always did, first key first. A key seen twice (the document keeps the last) or
+// a second "files" member leaves nothing to the stream: the caller parses again without it.
+struct Streamed {
+  std::map<std::string, FileUse> files;
+  bool again = false;  // parse once more without streaming
+};
+
+json parse_streaming(std::string_view text, Streamed& out, bool allow_exceptions) {
+  std::string top_key, path;
+  bool in_files = false, seen_files = false;
+  std::set<std::string> kept;  // entries left in the document
+  auto cb = [&](int depth, json::parse_event_t ev, json& parsed) {
+    using E = json::parse_event_t;
+    if (out.again) return true;
+    if (depth == 1 && ev == E::key) {
+      top_key = parsed.get<std::string>();
+    } else if (depth == 1 && ev == E::object_start && top_key == "files") {
+      if (seen_files) out.again = true;
+      in_files = seen_files = true;
+    } else if (depth == 1 && ev == E::object_end) {
+      in_files = false;
+    } else if (in_files && depth == 2 && ev == E::key) {
+      path = parsed.get<std::string>();
+      if (out.files.count(path) || kept.count(path)) out.again = true;
+    } else if (in_files && depth == 2 && ev == E::object_end) {
+      try {
+        out.files.emplace(path, read_file_use(parsed, "files." + path));
+        return false;
+      } catch (const Error&) {
+      } catch (const json::exception&) {
+      }
+      kept.insert(path);
+    } else if (in_files && depth == 2 && (ev == E::value || ev == E::array_end)) {
+      kept.insert(path);
+    }
+    return true;
+  };
+  return json::parse(text.begin(), text.end(), cb, allow_exceptions);
+}
+
+}  // namespace
+
+Profile profile_from_json(std::string_view text) {
+  json j;
+  Streamed streamed;
+  try {
+    j = parse_streaming(text, streamed, true);
+    if (streamed.again) {
+      streamed.files.clear();
+      j = json::parse(text.begin(), text.end());
+    }
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
+    throw Error(std::string("not valid JSON: ") + e.what());
+  }
+  return profile_from_document(j, &streamed.files);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read " + path + ": " + std::strerror(errno));
@@ -469,13 +535,18 @@ void write_file_atomic(const std::string& path, std::string_view data) {
 
 ProfileOrPolicy load_profile_or_policy(const std::string& path) {
   const std::string text = read_file(path);  // its error names the path already
-  const json j = json::parse(text, nullptr, false);
+  Streamed streamed;
+  json j = parse_streaming(text, streamed, false);
+  if (streamed.again) {
+    streamed.files.clear();
+    j = json::parse(text, nullptr, false);
+  }
   if (j.is_discarded())
     throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
   ProfileOrPolicy out;
   try {
     if (j.is_object() && j.contains("tailor"))
-      out.profile = profile_from_json(text);
+      out.profile = profile_from_document(j, &streamed.files);
     else
       out.policy = seccomp_policy_from_json(text);
   } catch (const Error& e) {

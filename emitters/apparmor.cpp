@@ -23,7 +23,9 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "tailor/emitters.h"
@@ -515,17 +517,61 @@ bool glob_match(const char* p, const char* s) {
   return !*s;
 }
 
-bool pattern_matches(const std::string& pattern, const std::string& path) {
+// A pattern as glob_match reads it: one plain glob per {a,b} alternative, with the "//" that
+// "@{PROC}/" + "/" leaves collapsed, and cut at a NUL byte as the C string glob_match is given.
+std::vector<std::string> glob_alternatives(const std::string& pattern) {
   std::vector<std::string> alts;
   expand_braces(pattern, alts);
   for (auto& a : alts) {
-    // Collapse the "//" that "@{PROC}/" + "/" leaves.
     std::string norm;
-    for (char ch : a)
+    for (char ch : a) {
+      if (ch == '\0') break;
       if (!(ch == '/' && !norm.empty() && norm.back() == '/')) norm += ch;
-    if (glob_match(norm.c_str(), path.c_str())) return true;
+    }
+    a = std::move(norm);
   }
+  return alts;
+}
+
+// The characters every path glob_match accepts for `glob` starts with (escapes resolved), and
+// whether the glob is only that: no `*`, `?` or `[` at all.
+std::pair<std::string, bool> literal_prefix(const std::string& glob) {
+  std::string lit;
+  for (std::size_t i = 0; i < glob.size(); ++i) {
+    char c = glob[i];
+    if (c == '*' || c == '?' || c == '[') return {lit, false};
+    if (c == '\\' && i + 1 < glob.size()) c = glob[++i];
+    lit += c;
+  }
+  return {lit, true};
+}
+
+bool pattern_matches(const std::string& pattern, const std::string& path) {
+  for (const auto& a : glob_alternatives(pattern))
+    if (glob_match(a.c_str(), path.c_str())) return true;
   return false;
+}
+
+// The variables the emitter writes, spelled out the way the matcher reads them: @{PROC} is
+// where procfs is mounted, @{pid} and @{tid} are numbers (AppArmor's own definition is a digit
+// string without leading zeros; "[0-9]*" is as close as this matcher gets).
+std::string spell_variables(const std::string& pattern) {
+  std::string pat = pattern;
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (auto pos = pat.find(from); pos != std::string::npos;
+         pos = pat.find(from, pos + to.size())) {
+      // An escaped '@' is a literal character, not a variable.
+      if (pos > 0 && pat[pos - 1] == '\\') {
+        pos += 1;
+        continue;
+      }
+      pat.replace(pos, from.size(), to);
+    }
+  };
+  replace_all("@{PROC}", "/proc");
+  replace_all("@{pid}", "[0-9]*");
+  replace_all("@{tid}", "[0-9]*");
+  return pat;
 }
 
 // ---- docker-default's denials ------------------------------------------------------------------
@@ -574,6 +620,28 @@ std::string concrete_for_denial(const std::string& path) {
       return std::string(s == "/proc/self" ? "/proc/1" : "/proc/1/task/1") + path.substr(s.size());
   }
   return path;
+}
+
+// The first recorded path (in path order) a denial would take something from: granted one of
+// the denial's permissions and matched by its pattern; "" if none. Only the paths that start
+// with an alternative's literal beginning can match it, and those are one range of the sorted
+// map, so a 100k-file profile is not walked once per denial.
+std::string first_denied_use(const std::map<std::string, unsigned>& granted,
+                             const std::string& pattern, unsigned perms) {
+  const std::string* first = nullptr;
+  for (const auto& alt : glob_alternatives(pattern)) {
+    const std::string lit = literal_prefix(alt).first;
+    for (auto it = granted.lower_bound(lit);
+         it != granted.end() && it->first.compare(0, lit.size(), lit) == 0; ++it) {
+      if (first && *first <= it->first) break;
+      if ((it->second & (kR | kW | kK | kL | kIx) & perms) &&
+          glob_match(alt.c_str(), it->first.c_str())) {
+        first = &it->first;
+        break;
+      }
+    }
+  }
+  return first ? *first : "";
 }
 
 // ---- network / capabilities --------------------------------------------------------------------
@@ -697,88 +765,122 @@ bool collapsible(const Rule& r) {
   return !r.dir && !(r.perms & kIx) && !(r.comps.size() > 0 && r.comps[0] == "dev");
 }
 
-bool is_prefix(const std::vector<std::string>& pre, const std::vector<std::string>& v) {
-  return pre.size() <= v.size() && std::equal(pre.begin(), pre.end(), v.begin());
+// A pattern's first `n` components as a lookup key. Components never contain '/' (to_rule
+// splits on it), so joining with '/' keeps keys apart.
+std::string prefix_key(const std::vector<std::string>& comps, std::size_t n) {
+  std::string key;
+  for (std::size_t i = 0; i < n; ++i) {
+    key += comps[i];
+    key += '/';
+  }
+  return key;
 }
 
+// Every step is a sort or a hash lookup per rule, so a 100k-file profile collapses in about the
+// time it takes to list it.
 std::vector<Rule> collapse(std::vector<Rule> rules) {
   std::vector<Rule> globs;
-  // `**` first, shallowest qualifying tree per (owner, perms) group.
-  std::map<std::pair<bool, unsigned>, std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < rules.size(); ++i)
-    if (collapsible(rules[i])) groups[{rules[i].owner, rules[i].perms}].push_back(i);
   std::vector<bool> gone(rules.size(), false);
-  for (const auto& [key, idx] : groups) {
-    // candidate tree -> (files, distinct parent dirs)
-    std::map<std::vector<std::string>, std::pair<std::size_t, std::set<std::vector<std::string>>>>
-        trees;
-    for (std::size_t i : idx) {
-      const auto& c = rules[i].comps;
-      std::vector<std::string> parent(c.begin(), c.end() - 1);
-      for (std::size_t d = kTreeMinDepth; d + 1 < c.size(); ++d) {
-        std::vector<std::string> t(c.begin(), c.begin() + static_cast<long>(d));
-        trees[t].first++;
-        trees[t].second.insert(parent);
-      }
-    }
-    // Shallowest first (then by name), so one tree rule covers the most.
-    std::vector<std::vector<std::string>> order;
-    for (const auto& [t, v] : trees)
-      if (v.first >= kTreeThreshold && v.second.size() >= 2) order.push_back(t);
-    std::stable_sort(order.begin(), order.end(),
-                     [](const auto& a, const auto& b) { return a.size() < b.size(); });
-    for (const auto& t : order) {
-      std::size_t left = 0;
-      for (std::size_t i : idx) left += !gone[i] && is_prefix(t, rules[i].comps);
-      if (left < kTreeThreshold) continue;
-      Rule g{key.first, t, false, key.second, {}};
-      for (std::size_t i : idx)
-        if (is_prefix(t, rules[i].comps)) {
-          gone[i] = true;
-          g.paths.insert(rules[i].paths.begin(), rules[i].paths.end());
-        }
-      g.comps.push_back("**");
-      globs.push_back(g);
-    }
-  }
-  // Then `*` per directory.
-  std::map<std::tuple<bool, unsigned, std::vector<std::string>>, std::vector<std::size_t>> dirs;
+
+  // `**` first: per (owner, perms) group the shallowest qualifying tree wins, and that is always
+  // a tree exactly kTreeMinDepth components deep. A deeper tree with enough files in enough
+  // directories lends all of them to its ancestor at that depth, which therefore qualifies as
+  // well and takes everything below it. So only those trees are counted, in one pass; a tree
+  // takes every rule of its group at or below it, files directly in it included.
+  struct Tree {
+    std::vector<std::size_t> members;
+    std::size_t files = 0;  // rules in its subdirectories: what the threshold counts
+    std::size_t first = 0;  // the first of those (valid once files > 0) ...
+    bool two_dirs = false;  // ... and whether another one lies in a different directory
+  };
+  using Top = std::array<std::string_view, kTreeMinDepth>;
+  std::map<std::tuple<bool, unsigned, Top>, Tree> trees;
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    if (gone[i] || !collapsible(rules[i])) continue;
     const auto& c = rules[i].comps;
-    dirs[{rules[i].owner, rules[i].perms, std::vector<std::string>(c.begin(), c.end() - 1)}]
-        .push_back(i);
+    if (!collapsible(rules[i]) || c.size() < kTreeMinDepth) continue;
+    Top top;
+    std::copy(c.begin(), c.begin() + kTreeMinDepth, top.begin());
+    Tree& t = trees[{rules[i].owner, rules[i].perms, top}];
+    t.members.push_back(i);
+    if (c.size() < kTreeMinDepth + 2) continue;  // directly in the tree's directory
+    if (t.files++ == 0) {
+      t.first = i;
+    } else if (!t.two_dirs) {
+      const auto& f = rules[t.first].comps;
+      t.two_dirs = f.size() != c.size() || !std::equal(f.begin(), f.end() - 1, c.begin());
+    }
   }
-  for (const auto& [key, idx] : dirs) {
-    if (idx.size() < kDirThreshold) continue;
-    Rule g{std::get<0>(key), std::get<2>(key), false, std::get<1>(key), {}};
-    for (std::size_t i : idx) {
+  for (auto& [key, t] : trees) {
+    if (t.files < kTreeThreshold || !t.two_dirs) continue;
+    const Top& top = std::get<2>(key);
+    Rule g{std::get<0>(key), {top.begin(), top.end()}, false, std::get<1>(key), {}};
+    for (std::size_t i : t.members) {
       gone[i] = true;
       g.paths.insert(rules[i].paths.begin(), rules[i].paths.end());
     }
-    g.comps.push_back("*");
-    globs.push_back(g);
+    g.comps.emplace_back("**");
+    globs.push_back(std::move(g));
   }
-  // Drop listed rules a glob already covers with at least their permissions.
+
+  // Then `*` per directory: the remaining rules sorted by (owner, perms, directory), each run
+  // of one directory long enough becomes a glob.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    if (!gone[i] && collapsible(rules[i]) && !rules[i].comps.empty()) order.push_back(i);
+  auto dir_less = [&](std::size_t a, std::size_t b) {
+    const Rule& x = rules[a];
+    const Rule& y = rules[b];
+    if (x.owner != y.owner) return x.owner < y.owner;
+    if (x.perms != y.perms) return x.perms < y.perms;
+    return std::lexicographical_compare(x.comps.begin(), x.comps.end() - 1, y.comps.begin(),
+                                        y.comps.end() - 1);
+  };
+  std::stable_sort(order.begin(), order.end(), dir_less);
+  for (std::size_t lo = 0, hi = 0; lo < order.size(); lo = hi) {
+    for (hi = lo + 1; hi < order.size() && !dir_less(order[lo], order[hi]);) ++hi;
+    if (hi - lo < kDirThreshold) continue;
+    const Rule& r = rules[order[lo]];
+    Rule g{r.owner, {r.comps.begin(), r.comps.end() - 1}, false, r.perms, {}};
+    for (std::size_t k = lo; k < hi; ++k) {
+      gone[order[k]] = true;
+      g.paths.insert(rules[order[k]].paths.begin(), rules[order[k]].paths.end());
+    }
+    g.comps.emplace_back("*");
+    globs.push_back(std::move(g));
+  }
+
+  // Drop listed rules a glob already covers with at least their permissions (the glob then
+  // stands for their paths too). A `**` covers everything below its base directory, a `*` the
+  // files directly in it: each rule looks up the globs based at its own ancestors.
+  std::unordered_map<std::string, std::vector<std::size_t>> tree_at, dir_at;
+  for (std::size_t gi = 0; gi < globs.size(); ++gi) {
+    const auto& c = globs[gi].comps;
+    (c.back() == "**" ? tree_at : dir_at)[prefix_key(c, c.size() - 1)].push_back(gi);
+  }
   std::vector<Rule> out;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (gone[i]) continue;
-    const Rule& r = rules[i];
+    Rule& r = rules[i];
     bool covered = false;
-    for (Rule& g : globs) {
-      if ((g.perms & r.perms) != r.perms || (g.owner && !r.owner)) continue;
-      std::vector<std::string> base(g.comps.begin(), g.comps.end() - 1);
-      bool by_g = false;
-      if (g.comps.back() == "**")
-        by_g = is_prefix(base, r.comps) && r.comps.size() > base.size();
-      else
-        by_g = !r.dir && r.comps.size() == base.size() + 1 && is_prefix(base, r.comps);
-      if (by_g) g.paths.insert(r.paths.begin(), r.paths.end());
-      covered |= by_g;
+    auto cover = [&](const std::vector<std::size_t>& candidates) {
+      for (std::size_t gi : candidates) {
+        Rule& g = globs[gi];
+        if ((g.perms & r.perms) != r.perms || (g.owner && !r.owner)) continue;
+        g.paths.insert(r.paths.begin(), r.paths.end());
+        covered = true;
+      }
+    };
+    std::string key;
+    for (std::size_t k = 0; k < r.comps.size(); ++k) {
+      if (auto t = tree_at.find(key); t != tree_at.end()) cover(t->second);
+      if (k + 1 == r.comps.size() && !r.dir)
+        if (auto d = dir_at.find(key); d != dir_at.end()) cover(d->second);
+      key += r.comps[k];
+      key += '/';
     }
-    if (!covered) out.push_back(r);
+    if (!covered) out.push_back(std::move(r));
   }
-  out.insert(out.end(), globs.begin(), globs.end());
+  for (auto& g : globs) out.push_back(std::move(g));
   return out;
 }
 
@@ -789,7 +891,8 @@ struct FileRules {
   std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
 };
 
-FileRules file_rules(const Profile& p) {
+// `with_granted`: also fill FileRules::granted (only emit_apparmor's denials need it).
+FileRules file_rules(const Profile& p, bool with_granted) {
   // ---- file rules: concrete path -> permissions ----
   // flock(2) is recorded as a syscall without its file; when it was used, every file the
   // program opened for writing may be one it locks (pid files, databases), so those get `k`
@@ -808,17 +911,27 @@ FileRules file_rules(const Profile& p) {
   const bool user_named = runs_as_nobody(p);
 
   std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
-  std::map<std::tuple<bool, std::vector<std::string>, bool>, Rule> by_pattern;
+  // One rule per (owner, components, dir), in that order. The key spells it as one string that
+  // sorts the same way: components end in '\0', which sorts below every byte a component can
+  // hold (to_rule escapes control bytes), and the flags are single bytes.
+  std::map<std::string, Rule> by_pattern;
   auto grant = [&](const std::string& path, unsigned perms, bool dir,
                    const std::set<std::uint32_t>* pids) {
     for (unsigned part : {perms & ~kIx, perms & kIx}) {
       Rule r;
       if (!part || !to_rule(path, r, part == kIx, {pids, &fresh, user_named})) continue;
       r.dir = dir;
-      Rule& into = by_pattern.try_emplace({r.owner, r.comps, r.dir}, r).first->second;
+      std::string key(1, r.owner ? '\1' : '\0');
+      for (const auto& c : r.comps) {
+        key += c;
+        key += '\0';
+      }
+      key += r.dir ? '\1' : '\0';
+      Rule& into = by_pattern.try_emplace(std::move(key), std::move(r)).first->second;
       into.perms |= part;
-      into.paths.insert(concrete_for_denial(path));
-      granted[concrete_for_denial(path)] |= part;
+      std::string concrete = concrete_for_denial(path);
+      if (with_granted) granted[concrete] |= part;
+      into.paths.insert(std::move(concrete));
     }
   };
   for (const auto& [path, use] : p.files) {
@@ -854,7 +967,8 @@ FileRules file_rules(const Profile& p) {
   for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false, nullptr);
 
   std::vector<Rule> rules;
-  for (const auto& [key, rule] : by_pattern) rules.push_back(rule);
+  rules.reserve(by_pattern.size());
+  for (auto& [key, rule] : by_pattern) rules.push_back(std::move(rule));
   return {collapse(std::move(rules)), std::move(granted)};
 }
 
@@ -863,7 +977,7 @@ FileRules file_rules(const Profile& p) {
 std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
   const std::string name = quote_name(o.name.empty() ? "tailor-default" : o.name);
 
-  const FileRules fr = file_rules(p);
+  const FileRules fr = file_rules(p, true);
   const std::vector<Rule>& rules = fr.rules;
   const std::map<std::string, unsigned>& granted = fr.granted;
   std::vector<std::pair<std::string, std::string>> file_lines;  // (sort key, line)
@@ -980,14 +1094,7 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
   for (const auto& d : kDenials) {
     std::string pat = d.pattern;
     pat.pop_back();  // the trailing blank only keeps the table readable
-    std::string needed;
-    for (const auto& [path, perms] : granted) {
-      const unsigned have = perms & (kR | kW | kK | kL | kIx);
-      if ((have & d.perms) && pattern_matches(pat, path)) {
-        needed = path;
-        break;
-      }
-    }
+    const std::string needed = first_denied_use(granted, pat, d.perms);
     std::string printed = pat;
     if (printed.rfind("/proc/", 0) == 0) printed = "@{PROC}" + printed.substr(5);
     if (needed.empty())
@@ -1002,12 +1109,17 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
 
 std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p) {
   std::vector<AppArmorFileRule> out;
-  for (const Rule& r : file_rules(p).rules) {
+  for (Rule& r : file_rules(p, false).rules) {
     AppArmorFileRule f{join_pattern(r.comps, r.dir), r.owner, perm_string(r.perms), {}};
-    // A directory rule ends in '/', and so must the paths it is matched against.
-    for (const auto& path : r.paths)
-      f.paths.push_back(r.dir && (path.empty() || path.back() != '/') ? path + "/" : path);
-    std::sort(f.paths.begin(), f.paths.end());
+    f.paths.reserve(r.paths.size());
+    while (!r.paths.empty()) f.paths.push_back(std::move(r.paths.extract(r.paths.begin()).value()));
+    // A directory rule ends in '/', and so must the paths it is matched against (which can
+    // change their order: "a/" sorts after "a-b/").
+    if (r.dir) {
+      for (auto& path : f.paths)
+        if (path.empty() || path.back() != '/') path += '/';
+      std::sort(f.paths.begin(), f.paths.end());
+    }
     out.push_back(std::move(f));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
@@ -1017,25 +1129,79 @@ std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p) {
 }
 
 bool apparmor_pattern_matches(const std::string& pattern, const std::string& path) {
-  // The variables the emitter writes, spelled out the way the matcher reads them: @{PROC} is
-  // where procfs is mounted, @{pid} and @{tid} are numbers (AppArmor's own definition is a
-  // digit string without leading zeros; "[0-9]*" is as close as this matcher gets).
-  std::string pat = pattern;
-  auto replace_all = [&](const std::string& from, const std::string& to) {
-    for (auto pos = pat.find(from); pos != std::string::npos;
-         pos = pat.find(from, pos + to.size())) {
-      // An escaped '@' is a literal character, not a variable.
-      if (pos > 0 && pat[pos - 1] == '\\') {
-        pos += 1;
+  return pattern_matches(spell_variables(pattern), path);
+}
+
+// ---- many patterns, many paths -----------------------------------------------------------------
+//
+// Every path a glob accepts starts with the glob's literal beginning (glob_match compares
+// literal characters one for one, from the start), so a path only needs trying against globs
+// whose literal beginning it starts with. The globs are filed under that beginning cut back to
+// its last '/': a path looks up each of its own directory prefixes ("", "/", "/usr/",
+// "/usr/share/", ...), a dozen hash lookups, and tries only what is filed there (checking the
+// whole literal beginning first). Alternatives without any glob character are plain strings
+// and are looked up whole. A diff of two 100k-file profiles thus tries each path against a
+// handful of patterns instead of hundreds.
+
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+}  // namespace
+
+struct AppArmorPatternSet::Impl {
+  struct Glob {
+    std::string glob;     // one alternative, as glob_match reads it
+    std::string literal;  // its literal beginning
+    std::size_t pattern;  // index of the pattern it came from
+  };
+  StringMap<std::vector<std::size_t>> exact;  // literal alternatives, escapes resolved
+  StringMap<std::vector<Glob>> by_dir;        // literal beginning up to its last '/'
+};
+
+AppArmorPatternSet::AppArmorPatternSet(const std::vector<std::string>& patterns)
+    : impl_(std::make_unique<Impl>()) {
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    for (auto& alt : glob_alternatives(spell_variables(patterns[i]))) {
+      auto [lit, literal_only] = literal_prefix(alt);
+      if (literal_only) {
+        impl_->exact[lit].push_back(i);
         continue;
       }
-      pat.replace(pos, from.size(), to);
+      std::string dir = lit.substr(0, lit.rfind('/') + 1);  // "" when there is no '/'
+      impl_->by_dir[dir].push_back({std::move(alt), std::move(lit), i});
     }
+  }
+}
+
+AppArmorPatternSet::~AppArmorPatternSet() = default;
+AppArmorPatternSet::AppArmorPatternSet(AppArmorPatternSet&&) noexcept = default;
+AppArmorPatternSet& AppArmorPatternSet::operator=(AppArmorPatternSet&&) noexcept = default;
+
+std::vector<std::size_t> AppArmorPatternSet::matching(const std::string& path) const {
+  std::vector<std::size_t> out;
+  const std::string_view s(path.c_str());  // what glob_match sees
+  if (auto e = impl_->exact.find(s); e != impl_->exact.end()) out = e->second;
+  auto try_dir = [&](std::string_view dir) {
+    auto b = impl_->by_dir.find(dir);
+    if (b == impl_->by_dir.end()) return;
+    for (const auto& g : b->second)
+      if (s.substr(0, g.literal.size()) == g.literal && glob_match(g.glob.c_str(), path.c_str()))
+        out.push_back(g.pattern);
   };
-  replace_all("@{PROC}", "/proc");
-  replace_all("@{pid}", "[0-9]*");
-  replace_all("@{tid}", "[0-9]*");
-  return pattern_matches(pat, path);
+  try_dir({});
+  for (std::size_t k = s.find('/'); k != std::string_view::npos; k = s.find('/', k + 1))
+    try_dir(s.substr(0, k + 1));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string apparmor_path_pattern(const std::string& path) {

@@ -3,6 +3,7 @@
 // of a DiffResult. Pure: text in, text out.
 #include "tailor/diff.h"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -102,7 +103,10 @@ Surface surface_from_profile(const Profile& p, const SeccompOptions& o) {
 }
 
 DiffResult diff_surfaces(const Surface& old_side, const Surface& new_side) {
-  return compare_surfaces(old_side, new_side, apparmor_pattern_matches);
+  return compare_surfaces(old_side, new_side, [](const std::vector<std::string>& patterns) {
+    auto set = std::make_shared<const AppArmorPatternSet>(patterns);
+    return PatternLookup([set](const std::string& path) { return set->matching(path); });
+  });
 }
 
 std::string_view fail_on_name(FailOn f) {

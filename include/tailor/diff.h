@@ -105,8 +105,13 @@ struct DiffResult {
   bool drift(FailOn fail_on) const;
 };
 
-// Matches an AppArmor pattern against a concrete path (the emitter layer's matcher).
-using PathMatcher = std::function<bool(const std::string& pattern, const std::string& path)>;
+// Which of one side's file patterns match a concrete path. compare_surfaces builds one lookup
+// per side from that side's patterns (the indexer) and asks it about every recorded path of the
+// other side; a lookup returns indices into the patterns it was built from. The emitter layer's
+// is AppArmor's (AppArmorPatternSet): building it once and trying each path against the few
+// patterns that can match keeps a diff of two 100k-file profiles near linear.
+using PatternLookup = std::function<std::vector<std::size_t>(const std::string& path)>;
+using PatternIndexer = std::function<PatternLookup(const std::vector<std::string>& patterns)>;
 
 // Axis by axis:
 //  syscalls     per arch; a syscall NEW allows that OLD does not (under any arguments) is added;
@@ -114,14 +119,15 @@ using PathMatcher = std::function<bool(const std::string& pattern, const std::st
 //               (OLD's conditions a subset of NEW's; none = any arguments) is added;
 //  capabilities names;
 //  files        a NEW rule is covered when each of its recorded paths is matched by OLD rules
-//               (`match`) granting together at least its permissions (an `owner` OLD rule
-//               covers only `owner` NEW rules); uncovered NEW rules are added;
+//               (OLD rules with the same pattern, and those `index` finds) granting together at
+//               least its permissions (an `owner` OLD rule covers only `owner` NEW rules);
+//               uncovered NEW rules are added;
 //  network      sockets and server endpoints by name; peers reported, not counted: destinations
 //               a client reaches (resolvers, load-balanced backends) change from run to run;
 //  flags        hardening needs by key.
 // Removed entries are the same checks with OLD and NEW swapped.
 DiffResult compare_surfaces(const Surface& old_side, const Surface& new_side,
-                            const PathMatcher& match);
+                            const PatternIndexer& index);
 
 // ---- emitter part (emitters/diff.cpp) ----------------------------------------------------------
 

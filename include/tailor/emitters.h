@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,6 +113,24 @@ std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p);
 bool apparmor_pattern_matches(const std::string& pattern, const std::string& path);
 // The pattern the emitter would write for one recorded path (temp names and pids as globs).
 std::string apparmor_path_pattern(const std::string& path);
+
+// Many patterns against many paths (`tailor diff` checks every recorded path of one profile
+// against every rule of the other): each pattern is compiled once, and a path is tried only
+// against the patterns that begin with the same literal directory as the path, not against all
+// of them. Answers exactly as apparmor_pattern_matches does, pattern by pattern.
+class AppArmorPatternSet {
+ public:
+  explicit AppArmorPatternSet(const std::vector<std::string>& patterns);
+  ~AppArmorPatternSet();
+  AppArmorPatternSet(AppArmorPatternSet&&) noexcept;
+  AppArmorPatternSet& operator=(AppArmorPatternSet&&) noexcept;
+  // Indices into `patterns` of those that match `path`, ascending, each once.
+  std::vector<std::size_t> matching(const std::string& path) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // ---- hardening flags --------------------------------------------------------------------------
 
