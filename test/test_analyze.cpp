@@ -461,3 +461,25 @@ TEST_CASE("analyze: the union profile runs the paths the recording never took", 
   INFO(ok.err);
   CHECK(ok.status == 0);
 }
+
+TEST_CASE("analyze: data in .text opens no architecture", "[analyze]") {
+  // The sample's table decodes as an i386 exit_group; the whole program must stay x86_64.
+  const Profile st = analyze_binaries({sample("text_table")}, {});
+  CHECK(tailor::test::has_syscall(st, "x86_64", "write"));
+  CHECK_FALSE(st.syscalls.count("x86"));
+  // libgcrypt (pulled in by libsystemd) keeps AES tables in .text; one reads as
+  // `mov $0xfc,%al; int $0x80`.
+  const std::string gcrypt = "/usr/lib/x86_64-linux-gnu/libgcrypt.so.20";
+  if (!fs::exists(gcrypt)) {
+    WARN("skipped: no " << gcrypt << " (apt-get install libgcrypt20)");
+    return;
+  }
+  const Profile lib = analyze_binaries({gcrypt}, {});
+  CHECK(tailor::test::has_syscall(lib, "x86_64", "getrandom"));
+  std::string x86;
+  if (lib.syscalls.count("x86"))
+    for (const auto& [name, ev] : lib.syscalls.at("x86"))
+      for (const auto& s : ev.sites) x86 += " " + name + "@" + s.object + ":" + s.function;
+  INFO("x86 syscalls:" << x86);
+  CHECK_FALSE(lib.syscalls.count("x86"));
+}
