@@ -140,6 +140,19 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
   so.arg_filters = !g.no_arg_filters;
   const std::string name = g.name.empty() ? default_name(p) : g.name;
 
+  // Static findings never open an architecture the recording did not use: say what was left out.
+  if (!g.seccomp.empty() || !g.oci.empty() || !g.spo.empty())
+    for (const auto& arch : seccomp_architectures(p).static_only) {
+      std::string names;
+      std::size_t n = 0;
+      for (const auto& [call, ev] : p.syscalls.at(arch))
+        if (++n <= 5) names += (names.empty() ? "" : " ") + call;
+      if (n > 5) names += " ...";
+      std::fprintf(stderr,
+                   "tailor: generate: architecture %s left out of the seccomp filter: no "
+                   "recording used it, only static analysis found syscalls there (%s)\n",
+                   arch.c_str(), names.c_str());
+    }
   std::vector<std::pair<std::string, std::string>> outputs;  // path, text
   if (!g.seccomp.empty()) outputs.emplace_back(g.seccomp, emit_seccomp_docker(p, so));
   if (!g.oci.empty()) outputs.emplace_back(g.oci, emit_seccomp_oci(p, so));

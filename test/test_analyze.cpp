@@ -17,6 +17,7 @@
 #include "syscall_sites.h"
 #include "tailor/analyze.h"
 #include "tailor/emitters.h"
+#include "tailor/profile_json.h"
 #include "tailor/seccomp.h"
 #include "tailor/syscalls.h"
 
@@ -482,4 +483,73 @@ TEST_CASE("analyze: data in .text opens no architecture", "[analyze]") {
       for (const auto& s : ev.sites) x86 += " " + name + "@" + s.object + ":" + s.function;
   INFO("x86 syscalls:" << x86);
   CHECK_FALSE(lib.syscalls.count("x86"));
+}
+
+TEST_CASE("analyze: generate never opens an architecture on static evidence alone", "[analyze]") {
+  // A recording that used x86_64 only, and static findings (as from a library whose table
+  // decoded as `int $0x80`) that add an i386 syscall: a hand-made pair.
+  const std::string lib = "/usr/lib/x86_64-linux-gnu/libexample.so.1";
+  Profile rec;
+  rec.syscalls["x86_64"]["write"].add("/usr/bin/app", 3);
+  rec.syscalls["x86_64"]["exit_group"].add("/usr/bin/app");
+  Profile st;
+  st.syscalls["x86_64"]["getrandom"].sites.insert({lib, "gen", 0x1000});
+  st.syscalls["x86"]["exit_group"].sites.insert({lib, "sub_5f23a", 0x5f37f});
+  st.syscalls["x86"]["socketcall"].sites.insert({lib, "sub_5f23a", 0x5f390});
+  st.analysis.objects[lib].arch = "x86_64";
+  TempDir t;
+  std::ofstream(t / "rec.json") << tailor::to_json(rec);
+  std::ofstream(t / "static.json") << tailor::to_json(st);
+
+  const auto policy = [&](const std::string& file) {
+    return tailor::seccomp_policy_from_json(tailor::test::read_text(file));
+  };
+  const auto names = [](const tailor::SeccompPolicy& p) {
+    std::set<std::string> out;
+    for (const auto& r : p.syscalls)
+      if (r.action == "SCMP_ACT_ALLOW") out.insert(r.names.begin(), r.names.end());
+    return out;
+  };
+  // union: the x86_64 finding joins the filter; the i386 ABI stays closed, and stderr says so.
+  auto u = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--seccomp", t / "union.json", "--runtime", "none"});
+  INFO(u.err);
+  REQUIRE(u.status == 0);
+  const auto up = policy(t / "union.json");
+  CHECK(up.architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(names(up).count("getrandom"));
+  CHECK_FALSE(names(up).count("socketcall"));  // i386-only: its arch is out, so is it
+  CHECK(u.err.find("architecture x86 left out of the seccomp filter") != std::string::npos);
+  CHECK(u.err.find("exit_group socketcall") != std::string::npos);
+  // The same through the emitter's own answer.
+  const auto arches = tailor::seccomp_architectures(tailor::merge(rec, st));
+  CHECK(arches.allowed == std::vector<std::string>{"x86_64"});
+  CHECK(arches.static_only == std::vector<std::string>{"x86"});
+
+  // report: the filter is the recording's; the report names the architecture left out.
+  auto r = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--static-mode", "report", "--seccomp", t / "rep.json", "--runtime", "none"});
+  REQUIRE(r.status == 0);
+  CHECK(policy(t / "rep.json").architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(r.out.find("x86/exit_group") != std::string::npos);
+  CHECK(r.out.find("x86: only static analysis found syscalls in this architecture") !=
+        std::string::npos);
+
+  // Static findings alone: the objects' own architecture (x86_64 from the ELF header).
+  auto only = run({tailor_bin(), "generate", t / "static.json", "--seccomp", t / "only.json",
+                   "--runtime", "none"});
+  REQUIRE(only.status == 0);
+  CHECK(policy(t / "only.json").architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(only.err.find("architecture x86 left out") != std::string::npos);
+
+  // A recording that did run i386 code admits it, static findings or not.
+  rec.syscalls["x86"]["write"].add("/usr/bin/app32");
+  std::ofstream(t / "rec32.json") << tailor::to_json(rec);
+  auto both = run({tailor_bin(), "generate", t / "rec32.json", "--static", t / "static.json",
+                   "--seccomp", t / "both.json", "--runtime", "none"});
+  REQUIRE(both.status == 0);
+  CHECK(policy(t / "both.json").architectures ==
+        std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
+  CHECK(names(policy(t / "both.json")).count("socketcall"));
+  CHECK(both.err.find("left out") == std::string::npos);
 }
