@@ -553,3 +553,58 @@ TEST_CASE("analyze: generate never opens an architecture on static evidence alon
   CHECK(names(policy(t / "both.json")).count("socketcall"));
   CHECK(both.err.find("left out") == std::string::npos);
 }
+
+TEST_CASE("analyze: record --static names each file once, in the scope that loaded it",
+          "[analyze]") {
+  // res_dlopen dlopens libtailorresa.so, which needs libtailorresb.so; the executable's
+  // DT_RPATH finds both, as ld.so does. Analysed on its own, libtailorresa.so would miss
+  // libtailorresb.so although the run mapped it and it was analysed.
+  TempDir t;
+  auto rec = record({sample("res_dlopen")}, t / "rec.json");
+  REQUIRE(rec.run.status == 0);
+  const Profile st = tailor::analyze_recorded(rec.profile, {});
+  std::set<std::string> objects;
+  for (const auto& [path, obj] : st.analysis.objects) objects.insert(canonical(path));
+  CHECK(objects.count(canonical(sample("reslib/libtailorresa.so"))));
+  CHECK(objects.count(canonical(sample("reslib/libtailorresb.so"))));
+  std::string missing;
+  for (const auto& [name, by] : st.analysis.missing) missing += " " + name;
+  INFO("missing:" << missing);
+  CHECK(st.analysis.missing.empty());
+
+  // On a merged-/usr system (/lib -> usr/lib) Python's _ssl finds libssl.so.3 as
+  // /lib/x86_64-linux-gnu/libssl.so.3 while the run maps /usr/lib/x86_64-linux-gnu/libssl.so.3:
+  // one file, analysed once, as _ssl's dependency (not as a dlopen'd library with every export).
+  std::error_code ec;
+  if (!fs::is_symlink("/lib", ec) || canonical("/lib") != "/usr/lib") {
+    WARN("skipped: /lib is not a link to /usr/lib here (no merged /usr)");
+    return;
+  }
+  if (!tailor::test::have("/usr/bin/python3") ||
+      run({"/usr/bin/python3", "-c", "import _ssl"}).status != 0) {
+    WARN("skipped: no /usr/bin/python3 with _ssl");
+    return;
+  }
+  auto py = record({"/usr/bin/python3", "-c", "import _ssl"}, t / "py.json");
+  REQUIRE(py.run.status == 0);
+  const Profile pst = tailor::analyze_recorded(py.profile, {});
+  std::map<std::string, std::vector<std::string>> by_file;
+  for (const auto& [path, obj] : pst.analysis.objects) by_file[canonical(path)].push_back(path);
+  std::string twice;
+  for (const auto& [file, names] : by_file)
+    if (names.size() > 1) twice += " " + file;
+  INFO("analysed under two names:" << twice);
+  CHECK(twice.empty());
+  CHECK(pst.analysis.missing.empty());
+  // The whole static set is what analysing python3 with its extension module gives.
+  std::string ssl;
+  for (const auto& [path, obj] : pst.analysis.objects)
+    if (path.find("/_ssl.") != std::string::npos) ssl = path;
+  REQUIRE_FALSE(ssl.empty());
+  AnalyzeOptions o;
+  o.dlopen = {ssl};
+  std::vector<std::string> exes;
+  for (const auto& [path, exe] : py.profile.process.executables) exes.push_back(path);
+  const Profile alone = analyze_binaries(exes, o);
+  CHECK(pst.syscalls == alone.syscalls);
+}
