@@ -290,6 +290,23 @@ TEST_CASE("analyze cli: writes the profile, and bad input is one line and exit 2
   auto ls = run({tailor_bin(), "analyze", "-q", "--no-cache", "-o", t / "ls.json", "ls"});
   CHECK(ls.status == 0);
   CHECK(ls.err.empty());
+  // ...unless it is a file in the current directory: then it is that file (as strace and gdb
+  // take it), PATH or not.
+  fs::create_directory(t / "here");
+  fs::copy_file(sample("untested"), t / "here/untested-here");
+  fs::copy_file(sample("fileio"), t / "here/ls");
+  const auto in_here = [&](const std::string& name, const std::string& out) {
+    return run({"/bin/sh", "-c",
+                "cd '" + (t / "here") + "' && exec '" + tailor_bin() +
+                    "' analyze -q --no-cache -o '" + out + "' " + name});
+  };
+  auto here = in_here("untested-here", t / "here.json");
+  INFO(here.err);
+  CHECK(here.status == 0);
+  CHECK(tailor::load_profile(t / "here.json").analysis.objects.count(t / "here/untested-here"));
+  auto shadow = in_here("ls", t / "shadow.json");
+  CHECK(shadow.status == 0);
+  CHECK(tailor::load_profile(t / "shadow.json").analysis.objects.count(t / "here/ls"));
 
   const std::string elf = sample("untested");
   fs::copy_file(elf, t / "trunc");
@@ -305,7 +322,7 @@ TEST_CASE("analyze cli: writes the profile, and bad input is one line and exit 2
       {{t / "text"}, "text: invalid ELF header"},
       {{t / "empty"}, "empty: file too short"},
       {{t / "trunc"}, "trunc"},
-      {{"no-such-program-here"}, "not found in PATH"},
+      {{"no-such-program-here"}, "not found in the current directory or in PATH"},
       {{"--root", t / "nodir", "ls"}, "nodir"},
   };
   fs::create_directory(t / "out");
