@@ -270,7 +270,6 @@ class Analysis {
  public:
   Analysis(ObjectStore& store, Profile& out) : store_(store), out_(out) {}
 
-  ObjectStore& store() { return store_; }
   const std::string& name_of(const LoadedObject& lo) {
     return names_.emplace(lo.host_path, lo.path).first->second;
   }

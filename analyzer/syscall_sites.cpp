@@ -601,25 +601,38 @@ class CodeMap {
         if (!covered(a)) open_.emplace(a, true);
     }
     // Direct calls and jumps from code reach code, and so may an address code takes; what
-    // they reach may branch further (a few rounds reach the fixpoint).
+    // they reach may branch further (a few rounds reach the fixpoint). Only targets outside
+    // the extents matter, and they are few: collected once.
+    struct Edge {
+      std::size_t from;
+      std::uint64_t to;
+      bool branch;
+    };
+    std::vector<Edge> edges;
     const std::uint64_t got = x86_64 ? 0 : elf.got_base();
+    for (std::size_t i = 0; i < v_.size(); ++i) {
+      const Insn& in = v_[i];
+      for (int k = 0; k < in.nops; ++k) {
+        const Insn::Op& op = in.ops[k];
+        std::optional<std::uint64_t> t;
+        if (op.type == X86_OP_IMM && op.val > 0) t = static_cast<std::uint64_t>(op.val);
+        if (op.type == X86_OP_MEM && in.id == X86_INS_LEA) t = mem_address(in, op, x86_64, got);
+        if (t && !covered(*t) && elf.in_code(*t)) edges.push_back({i, *t, is_branch(in.id)});
+      }
+    }
     for (int round = 0; round < 8; ++round) {
       sweep();
       bool grew = false;
-      for (std::size_t i = 0; i < v_.size(); ++i) {
-        if (!code_[i]) continue;
-        const Insn& in = v_[i];
-        const bool branch = is_branch(in.id);
-        for (int k = 0; k < in.nops; ++k) {
-          const Insn::Op& op = in.ops[k];
-          std::optional<std::uint64_t> t;
-          if (op.type == X86_OP_IMM && op.val > 0) t = static_cast<std::uint64_t>(op.val);
-          if (op.type == X86_OP_MEM && in.id == X86_INS_LEA) t = mem_address(in, op, x86_64, got);
-          if (!t || !elf.in_code(*t) || covered(*t)) continue;
-          auto [it, added] = open_.emplace(*t, branch);
-          if (branch && !it->second) it->second = added = true;  // a weak start made strong
-          grew |= added;
+      for (const auto& e : edges) {
+        if (!code_[e.from]) continue;
+        // A branch is as strong as the code it is in; a taken address is always weak.
+        const bool strong = e.branch && strongly_reached(e.from);
+        auto [it, added] = open_.emplace(e.to, strong);
+        if (strong && !it->second) {
+          it->second = true;  // a weak start made strong
+          added = true;
         }
+        grew |= added;
       }
       if (!grew) break;
     }
@@ -637,16 +650,22 @@ class CodeMap {
     if (covered(a)) return aligned_in_extent(a, a);
     // Outside the extents: from the start it was reached from, or from the function the flow
     // fell out of.
-    const std::uint64_t anchor = reached_from_.at(i);
-    const auto start = open_.find(anchor);
-    if (start == open_.end()) return aligned_in_extent(anchor, a);
     // An address code only takes is weak evidence (tables are addressed that way): not enough
     // to open the i386 ABI from x86_64 code.
-    if (!start->second && x86_64_ && kind == SyscallSite::kInt80) return false;
-    return aligned(anchor, a);
+    if (x86_64_ && kind == SyscallSite::kInt80 && !strongly_reached(i)) return false;
+    const std::uint64_t anchor = reached_from_.at(i);
+    return open_.count(anchor) ? aligned(anchor, a) : aligned_in_extent(anchor, a);
   }
 
  private:
+  // Code instruction i is in an extent, or reached from one or from a strong start.
+  bool strongly_reached(std::size_t i) const {
+    auto from = reached_from_.find(i);
+    if (from == reached_from_.end()) return true;
+    auto start = open_.find(from->second);
+    return start == open_.end() || start->second;
+  }
+
   static bool falls_through(unsigned id) {
     switch (id) {
       case X86_INS_JMP:
