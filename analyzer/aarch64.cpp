@@ -12,9 +12,9 @@
 // question on x0..x7 makes the function a wrapper on that argument (libc's syscall():
 // `mov x8, x0`), resolved at its callers like the x86 wrappers.
 //
-// Object files (ET_REL) have section-relative addresses (every section starts at 0) and their
-// calls to other sections are relocations whose instruction still names itself: each section is
-// decoded and searched on its own, a branch to itself is a relocation and no edge, and the
+// Object files (ET_REL): the reader lays their sections out one after another (elf_file.h), but
+// their calls to other sections are still relocations whose instruction names itself: each
+// section is searched on its own, a branch to itself is a relocation and no edge, and the
 // analysis sets whole_object (every site counts), as there is no linked call graph to follow.
 #include <capstone/capstone.h>
 
@@ -131,9 +131,8 @@ bool is_plt(const std::string& section) {
   return section == ".plt" || section == ".iplt";
 }
 
-// Decodes every executable section once, in address order (object files: in file order, as
-// their sections all start at 0). PLT stubs are left out: they are not functions, calls to them
-// are imports.
+// Decodes every executable section once, in address order (the reader keeps them disjoint). PLT
+// stubs are left out: they are not functions, calls to them are imports.
 std::vector<Insn> decode(const ElfFile& elf, std::vector<Unit>& units) {
   Disassembler dis(CS_ARCH_ARM64, CS_MODE_ARM, "aarch64");
   InsnBuffer buf(dis.get());
@@ -424,7 +423,7 @@ ObjectAnalysis analyze_aarch64(const ElfFile& elf, const std::vector<Wrapper>& i
     return static_cast<std::uint32_t>(it - v.begin());
   };
   const auto exact_anywhere = [&](std::uint64_t addr) -> std::optional<std::uint32_t> {
-    const Unit* u = rel ? (units.size() == 1 ? &units[0] : nullptr) : unit_of(addr);
+    const Unit* u = unit_of(addr);
     return u ? exact(*u, addr) : std::nullopt;
   };
   // The instruction a direct branch at i targets. In an object file a branch that names itself
@@ -444,13 +443,10 @@ ObjectAnalysis analyze_aarch64(const ElfFile& elf, const std::vector<Wrapper>& i
   // -- Function starts (instruction indexes) ---------------------------------------------------
   std::vector<std::uint32_t> starts;
   for (const auto& u : units) starts.push_back(u.first);
-  // An object file's symbols carry section offsets without their section: they place functions
-  // only when there is a single code section.
-  if (!rel || units.size() == 1) {
-    for (const auto& s : elf.symbols())
-      if (s.function && s.defined)
-        if (auto i = exact_anywhere(s.addr)) starts.push_back(*i);
-  }
+  // An object file's symbols move with their sections as the reader lays them out (elf_file.h).
+  for (const auto& s : elf.symbols())
+    if (s.function && s.defined)
+      if (auto i = exact_anywhere(s.addr)) starts.push_back(*i);
   if (!rel) {
     for (auto a : elf.unwind_starts())
       if (auto i = exact_anywhere(a)) starts.push_back(*i);
@@ -464,23 +460,13 @@ ObjectAnalysis analyze_aarch64(const ElfFile& elf, const std::vector<Wrapper>& i
   std::sort(starts.begin(), starts.end());
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
 
-  // Names: the symbol at the start; in an object file with one section per function
-  // (-ffunction-sections), the function symbol that names the section ".text.NAME" at offset 0.
-  std::set<std::string> at_zero;
-  for (const auto& s : elf.symbols())
-    if (s.function && s.defined && s.addr == 0) at_zero.insert(s.name);
+  // Names: the symbol at the start.
   out.functions.resize(starts.size());
   for (std::size_t f = 0; f < starts.size(); ++f) {
     const Insn& in = v[starts[f]];
     out.functions[f].addr = in.addr;
-    const Unit& u = units[unit_index[starts[f]]];
-    if (!rel || units.size() == 1) {
-      if (const ElfSymbol* sym = elf.function_at(in.addr); sym && sym->addr == in.addr)
-        out.functions[f].name = sym->name;
-    } else if (starts[f] == u.first && u.name.rfind(".text.", 0) == 0 &&
-               at_zero.count(u.name.substr(6))) {
-      out.functions[f].name = u.name.substr(6);
-    }
+    if (const ElfSymbol* sym = elf.function_at(in.addr); sym && sym->addr == in.addr)
+      out.functions[f].name = sym->name;
     if (out.functions[f].name.empty()) {
       // A function without a symbol (stripped) is named by its address, as disassemblers do.
       char name[32];

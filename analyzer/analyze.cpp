@@ -24,6 +24,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -154,6 +155,7 @@ class ObjectStore {
 struct Scoped {
   const LoadedObject* loaded;
   const Object* object;
+  std::string name;  // what the profile calls it (Analysis::name_of)
   bool interpreter = false;
   bool dlopened = false;
 };
@@ -226,7 +228,7 @@ void reach(const std::vector<Scoped>& scope, Profile& out) {
     const ObjectAnalysis& a = scope[o].object->data.analysis;
     const DynInfo& info = scope[o].object->data.info;
     const std::string arch = arch_of(info.machine, info.bits);
-    const std::string& path = scope[o].loaded->path;
+    const std::string& path = scope[o].name;
     const auto add = [&](const SyscallSite& s) {
       if (s.nr) add_site(out, site_arch(arch, s), *s.nr, {path, s.function, s.addr});
     };
@@ -248,7 +250,7 @@ void describe(const Scoped& s, Profile& out) {
   so.sites = obj.data.analysis.sites.size();
   so.unresolved = obj.data.analysis.unresolved();
   so.dlopen.insert(obj.data.analysis.dlopen.begin(), obj.data.analysis.dlopen.end());
-  out.analysis.objects[s.loaded->path] = std::move(so);
+  out.analysis.objects[s.name] = std::move(so);
 }
 
 bool is_elf_file(const std::string& path) {
@@ -257,31 +259,87 @@ bool is_elf_file(const std::string& path) {
   return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
-// Passes 1 to 3 for each binary, into `out`; objects already in `store` are not read again.
-void analyze_into(ObjectStore& store, const std::vector<std::string>& binaries,
-                  const AnalyzeOptions& opts, Profile& out) {
-  const ResolveOptions ro{opts.root, opts.library_path, opts.dlopen};
-  for (const auto& bin : binaries) {
-    // Pass 1: the closure, with the libraries named for dlopen after it.
-    const Closure closure = resolve_closure(bin, ro, store.reader());
-    store.finish();
-    // Pass 2: each object once, in ld.so's scope order.
-    std::vector<Scoped> scope;
-    std::set<std::string> in_scope;
-    const LoadedObject& binary = closure.objects.front();
-    for (const auto& lo : closure.objects) {
-      if (!in_scope.insert(lo.host_path).second) continue;
-      Scoped s{&lo, &store.get(lo.host_path)};
-      s.interpreter = &lo != &binary && lo.needed_name == binary.info.interpreter;
-      s.dlopened = lo.needed_by == binary.path && std::find(opts.dlopen.begin(), opts.dlopen.end(),
-                                                            lo.needed_name) != opts.dlopen.end();
-      scope.push_back(s);
-      describe(s, out);
-    }
-    for (const auto& m : closure.missing) out.analysis.missing[m.name].insert(m.needed_by);
-    // Pass 3: what the binary can reach.
-    reach(scope, out);
+// One run of the analysis: the objects read, and the profile written. An object is one file,
+// identified by its host path (every symlink resolved, inside the root), not by the path a
+// closure found it under: on a merged-/usr system /lib/x86_64-linux-gnu/libc.so.6 and
+// /usr/lib/x86_64-linux-gnu/libc.so.6 are one library, and /lib64/ld-linux-x86-64.so.2 is the
+// same ld.so as the one libc's DT_NEEDED finds. Each file is reported under the first path it
+// was found by (binaries in the order given, each closure in ld.so's order), everywhere: its
+// entry in "objects", its sites, the libraries it misses.
+class Analysis {
+ public:
+  Analysis(ObjectStore& store, Profile& out) : store_(store), out_(out) {}
+
+  const std::string& name_of(const LoadedObject& lo) {
+    return names_.emplace(lo.host_path, lo.path).first->second;
   }
+  bool seen(const std::string& host_path) const { return names_.count(host_path) > 0; }
+
+  // Passes 1 to 3 for each binary; objects already in the store are not read again.
+  void run(const std::vector<std::string>& binaries, const AnalyzeOptions& opts) {
+    const ResolveOptions ro{opts.root, opts.library_path, opts.dlopen};
+    for (const auto& bin : binaries) {
+      // Pass 1: the closure, with the libraries named for dlopen after it.
+      const Closure closure = resolve_closure(bin, ro, store_.reader());
+      store_.finish();
+      // Pass 2: each object once, in ld.so's scope order.
+      std::vector<Scoped> scope;
+      std::set<std::string> in_scope;
+      const LoadedObject& binary = closure.objects.front();
+      for (const auto& lo : closure.objects) {
+        if (!in_scope.insert(lo.host_path).second) continue;
+        Scoped s{&lo, &store_.get(lo.host_path), name_of(lo)};
+        s.interpreter = &lo != &binary && lo.needed_name == binary.info.interpreter;
+        s.dlopened =
+            lo.needed_by == binary.path &&
+            std::find(opts.dlopen.begin(), opts.dlopen.end(), lo.needed_name) != opts.dlopen.end();
+        scope.push_back(s);
+        describe(s, out_);
+      }
+      for (const auto& m : closure.missing) {
+        std::string by = m.needed_by;
+        for (const auto& lo : closure.objects)
+          if (lo.path == m.needed_by) by = name_of(lo);
+        out_.analysis.missing[m.name].insert(by);
+      }
+      // Pass 3: what the binary can reach.
+      reach(scope, out_);
+    }
+  }
+
+ private:
+  ObjectStore& store_;
+  Profile& out_;
+  std::map<std::string, std::string> names_;  // host path -> reported path
+};
+
+// The host path of `path` inside `root` (its identity), or "" if it does not resolve.
+std::string identity(const std::string& root, const std::string& path) {
+  return host_path_in_root(root, path).value_or("");
+}
+
+// Of the libraries a run loaded with dlopen (`mapped`, none in the startup closure), those it
+// dlopen'd itself: a library that another of them needs (and that does not need that one in
+// turn) was mapped as that one's dependency, and is reached only through what that one calls
+// — not through every export, as a dlopen'd library is. `deps_of(lib)` gives the host paths
+// loading `lib` brings in besides itself.
+std::vector<std::string> dlopen_roots(
+    const std::vector<std::string>& mapped, const std::string& root,
+    const std::function<std::set<std::string>(const std::string&)>& deps_of) {
+  std::vector<std::set<std::string>> deps;
+  std::vector<std::string> ids;
+  for (const auto& lib : mapped) {
+    deps.push_back(deps_of(lib));
+    ids.push_back(identity(root, lib));
+  }
+  std::vector<std::string> out;
+  for (std::size_t c = 0; c < mapped.size(); ++c) {
+    bool dependency = false;
+    for (std::size_t d = 0; d < mapped.size() && !dependency; ++d)
+      dependency = d != c && deps[d].count(ids[c]) && !deps[c].count(ids[d]);
+    if (!dependency) out.push_back(mapped[c]);
+  }
+  return out;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -294,28 +352,78 @@ Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts, An
   const auto t0 = std::chrono::steady_clock::now();
   AnalyzeStats local;
   AnalyzeStats& st = stats ? *stats : local;
-  ObjectStore store(opts.cache_dir, st);  // both passes below share the objects they read
-  std::vector<std::string> binaries;
-  // Scripts ran too, but their interpreter is an ELF executable the recording also saw.
-  for (const auto& [path, exe] : recorded.process.executables)
-    if (is_elf_file(path)) binaries.push_back(path);
+  ObjectStore store(opts.cache_dir, st);
   Profile out;
-  analyze_into(store, binaries, opts, out);
-  // What the run mapped executable that no closure holds was loaded with dlopen. Each such
-  // library is analysed as a library on its own (every export an entry, its own closure), not
-  // added to every executable's scope: one executable's plugin says nothing about another.
-  std::set<std::string> known;
-  for (const auto& [path, obj] : out.analysis.objects) {
-    std::error_code ec;
-    known.insert(std::filesystem::weakly_canonical(opts.root + path, ec).string());
+  Analysis analysis(store, out);
+  const ResolveOptions startup{opts.root, opts.library_path, {}};
+
+  // Every ELF executable the recording saw run. Scripts ran too, but their interpreter is an
+  // ELF executable the recording also saw.
+  std::vector<std::string> binaries;
+  std::map<std::string, std::string> binary_by_id;
+  for (const auto& [path, exe] : recorded.process.executables) {
+    if (!is_elf_file(path)) continue;
+    const std::string id = identity(opts.root, path);
+    if (id.empty() || !binary_by_id.emplace(id, path).second) continue;
+    binaries.push_back(path);
   }
-  std::vector<std::string> loaded;
+  // What the run mapped executable, by the executables that mapped it (the recording's
+  // evidence names them): loaded with dlopen, or as what a dlopen'd library needs.
+  std::map<std::string, std::vector<std::string>> mapped_by;  // executable -> libraries
+  std::vector<std::string> unattributed;
   for (const auto& [path, ev] : recorded.process.exec_mappings) {
     if (path.empty() || path[0] != '/' || !is_elf_file(path)) continue;
-    std::error_code ec;
-    if (!known.count(std::filesystem::weakly_canonical(path, ec).string())) loaded.push_back(path);
+    bool attributed = false;
+    for (const auto& [exe, n] : ev.by) {
+      auto b = binary_by_id.find(identity(opts.root, exe));
+      if (b == binary_by_id.end()) continue;
+      mapped_by[b->second].push_back(path);
+      attributed = true;
+    }
+    if (!attributed) unattributed.push_back(path);
   }
-  analyze_into(store, loaded, opts, out);
+  // Each executable with what it loaded at run time, in its own scope: as ld.so loads a
+  // dlopen'd library, with the executable's search path (its DT_RPATH finds what the library
+  // needs) and its symbols first. One executable's plugins say nothing about another's.
+  for (const auto& bin : binaries) {
+    const Closure base = resolve_closure(bin, startup, store.reader());
+    std::set<std::string> known;  // the startup closure, then each library once
+    for (const auto& lo : base.objects) known.insert(lo.host_path);
+    std::vector<std::string> mapped;
+    for (const auto& lib : mapped_by[bin])
+      if (const std::string id = identity(opts.root, lib); !id.empty() && known.insert(id).second)
+        mapped.push_back(lib);
+    AnalyzeOptions o = opts;
+    o.dlopen = dlopen_roots(mapped, opts.root, [&](const std::string& lib) {
+      // What dlopen(lib) adds to this executable's startup closure, besides lib itself.
+      const ResolveOptions one{opts.root, opts.library_path, {lib}};
+      std::set<std::string> deps;
+      for (const auto& lo : resolve_closure(bin, one, store.reader()).objects)
+        deps.insert(lo.host_path);
+      for (const auto& lo : base.objects) deps.erase(lo.host_path);
+      deps.erase(identity(opts.root, lib));
+      return deps;
+    });
+    analysis.run({bin}, o);
+  }
+  // Mapped libraries that no analysed executable accounts for: each analysed as a library on
+  // its own (every export an entry, its own closure), unless it is already part of what was
+  // analysed or another of them needs it.
+  std::vector<std::string> rest;
+  std::set<std::string> rest_ids;
+  for (const auto& lib : unattributed)
+    if (const std::string id = identity(opts.root, lib);
+        !id.empty() && !analysis.seen(id) && rest_ids.insert(id).second)
+      rest.push_back(lib);
+  analysis.run(dlopen_roots(rest, opts.root,
+                            [&](const std::string& lib) {
+                              std::set<std::string> deps;
+                              const Closure own = resolve_closure(lib, startup, store.reader());
+                              for (std::size_t i = 1; i < own.objects.size(); ++i)
+                                deps.insert(own.objects[i].host_path);
+                              return deps;
+                            }),
+               opts);
   st.seconds = seconds_since(t0);
   return out;
 }
@@ -334,7 +442,7 @@ Profile analyze_binaries(const std::vector<std::string>& binaries, const Analyze
   AnalyzeStats& st = stats ? *stats : local;
   ObjectStore store(opts.cache_dir, st);
   Profile out;
-  analyze_into(store, binaries, opts, out);
+  Analysis(store, out).run(binaries, opts);
   st.seconds = seconds_since(t0);
   return out;
 }

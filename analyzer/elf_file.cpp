@@ -18,6 +18,8 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -218,10 +220,13 @@ class ElfParser {
         if (d) read_notes(d, out);
       }
     }
+    finish_code(out);
     finish_symbols(out);
     read_relocations(out);
     read_init_arrays(out);
     read_unwind_starts(out);
+    read_eh_frame(out);
+    finish_unwind(out);
     read_data(out);
   }
 
@@ -284,6 +289,27 @@ class ElfParser {
         s.name = nm;
       }
       sections_.push_back(std::move(s));
+    }
+    if (kind_ == ElfKind::kRelocatable) lay_out_sections();
+  }
+
+  // An object file's sections all say address 0: each is placed where a linker would put it,
+  // after the previous allocated one at its alignment, so that code, symbols and sites of
+  // different sections get different addresses. The first section stays at 0, so a
+  // single-section object keeps its offsets. A layout past 2^48 (sizes no real object has) is
+  // not continued: the later sections stay where they are, and code() drops what overlaps.
+  void lay_out_sections() {
+    constexpr std::uint64_t kLimit = std::uint64_t{1} << 48;
+    std::uint64_t next = 0;
+    for (auto& s : sections_) {
+      if (!(s.shdr.sh_flags & SHF_ALLOC)) continue;
+      const std::uint64_t align = s.shdr.sh_addralign;
+      // Alignment is a power of two; anything else (or absurdly large) counts as 1.
+      if (align > 1 && (align & (align - 1)) == 0 && align <= 4096)
+        next = (next + align - 1) & ~(align - 1);
+      if (next >= kLimit || s.shdr.sh_size >= kLimit - next) break;
+      s.shdr.sh_addr = next;
+      next += s.shdr.sh_size;
     }
   }
 
@@ -372,6 +398,11 @@ class ElfParser {
       e.name = str_at(elf_, s.shdr.sh_link, sym.st_name);
       if (e.name.empty()) continue;
       e.addr = sym.st_value;
+      // An object file's symbol values are offsets in their section, which the reader laid out.
+      if (kind_ == ElfKind::kRelocatable && sym.st_shndx != SHN_UNDEF &&
+          sym.st_shndx < SHN_LORESERVE)
+        if (const Section* in = section_at(sym.st_shndx); in && (in->shdr.sh_flags & SHF_ALLOC))
+          e.addr += in->shdr.sh_addr;
       e.size = sym.st_size;
       e.function = type == STT_FUNC || type == STT_GNU_IFUNC;
       e.defined = sym.st_shndx != SHN_UNDEF;
@@ -412,13 +443,36 @@ class ElfParser {
     ElfCode c;
     c.name = s.name;
     c.addr = s.shdr.sh_addr;
-    code_lo_ = std::min<std::uint64_t>(code_lo_, s.shdr.sh_addr);
-    code_hi_ = std::max<std::uint64_t>(code_hi_, s.shdr.sh_addr + s.shdr.sh_size);
     if (d && d->d_buf && d->d_size) {
       const auto* p = static_cast<const std::uint8_t*>(d->d_buf);
       c.bytes.assign(p, p + d->d_size);
     }
     out.code_.push_back(std::move(c));
+  }
+
+  // Code sections in address order, none overlapping another or running past the end of the
+  // address space: the decoders walk them as one increasing sequence of addresses, and their
+  // functions and sites are sorted and unique because of it. In file order on equal addresses,
+  // the first one kept.
+  void finish_code(ElfFile& out) {
+    auto& v = out.code_;
+    std::stable_sort(v.begin(), v.end(),
+                     [](const ElfCode& a, const ElfCode& b) { return a.addr < b.addr; });
+    std::vector<ElfCode> kept;
+    std::uint64_t end = 0;  // of the last kept section
+    for (auto& c : v) {
+      const std::uint64_t size = c.bytes.size();
+      if (size > ~std::uint64_t{0} - c.addr) continue;  // wraps around
+      if (!kept.empty() && c.addr < end && size != 0) continue;
+      if (size != 0) end = c.addr + size;
+      kept.push_back(std::move(c));
+    }
+    v = std::move(kept);
+    for (const auto& c : v) {
+      if (c.bytes.empty()) continue;
+      code_lo_ = std::min<std::uint64_t>(code_lo_, c.addr);
+      code_hi_ = std::max<std::uint64_t>(code_hi_, c.addr + c.bytes.size());
+    }
   }
 
   // One relocation, whichever of REL/RELA it came from (REL addends are implicit in place).
@@ -658,17 +712,187 @@ class ElfParser {
     if (!count || table_enc != 0x3b) return;
     const std::uint64_t fit = (size - off) / 8;
     const std::uint64_t n = std::min<std::uint64_t>(*count, fit);
+    const auto datarel = [&](std::uint64_t word) {
+      const auto rel = static_cast<std::int64_t>(static_cast<std::int32_t>(word));
+      std::uint64_t a = hdr->shdr.sh_addr + static_cast<std::uint64_t>(rel);
+      if (bits_ == 32) a &= 0xffffffffu;
+      return a;
+    };
     for (std::uint64_t i = 0; i < n; ++i) {
       const auto loc = raw_.uint(base + off + 8 * i, 4);
       if (!loc) break;
-      const auto rel = static_cast<std::int64_t>(static_cast<std::int32_t>(*loc));
-      std::uint64_t a = hdr->shdr.sh_addr + static_cast<std::uint64_t>(rel);
-      if (bits_ == 32) a &= 0xffffffffu;
-      out.unwind_starts_.push_back(a);
+      out.unwind_starts_.push_back(datarel(*loc));
     }
+  }
+
+  void finish_unwind(ElfFile& out) {
     auto& v = out.unwind_starts_;
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
+    auto& r = out.unwind_ranges_;
+    std::sort(r.begin(), r.end());
+    r.erase(std::unique(r.begin(), r.end()), r.end());
+  }
+
+  // Reads DWARF call-frame values from a bounded buffer; any read past its end clears ok.
+  struct Cursor {
+    const std::uint8_t* p = nullptr;
+    std::uint64_t size = 0, at = 0;
+    bool ok = true;
+    std::uint64_t u(int bytes) {
+      if (!ok || at > size || static_cast<std::uint64_t>(bytes) > size - at) {
+        ok = false;
+        return 0;
+      }
+      std::uint64_t v = 0;
+      for (int k = bytes - 1; k >= 0; --k) v = (v << 8) | p[at + static_cast<std::uint64_t>(k)];
+      at += static_cast<std::uint64_t>(bytes);
+      return v;
+    }
+    std::uint64_t leb(bool is_signed) {
+      std::uint64_t v = 0;
+      int shift = 0;
+      for (;;) {
+        const std::uint64_t b = u(1);
+        if (!ok) return 0;
+        if (shift < 64) v |= (b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) {
+          if (is_signed && shift < 64 && (b & 0x40)) v |= ~std::uint64_t{0} << shift;
+          return v;
+        }
+        if (shift > 70) {  // longer than any 64-bit value
+          ok = false;
+          return 0;
+        }
+      }
+    }
+    // A value in pointer encoding `enc` (DW_EH_PE_*), its format only: where it applies (pcrel,
+    // datarel) does not matter for a length. nullopt for a format that does not exist.
+    std::optional<std::int64_t> encoded(std::uint8_t enc, int ptr_size) {
+      switch (enc & 0x0f) {
+        case 0x00:
+          return static_cast<std::int64_t>(u(ptr_size));
+        case 0x01:
+          return static_cast<std::int64_t>(leb(false));
+        case 0x02:
+          return static_cast<std::int64_t>(u(2));
+        case 0x03:
+          return static_cast<std::int64_t>(u(4));
+        case 0x04:
+          return static_cast<std::int64_t>(u(8));
+        case 0x09:
+          return static_cast<std::int64_t>(leb(true));
+        case 0x0a:
+          return static_cast<std::int16_t>(u(2));
+        case 0x0b:
+          return static_cast<std::int32_t>(u(4));
+        case 0x0c:
+          return static_cast<std::int64_t>(u(8));
+        default:
+          return std::nullopt;
+      }
+    }
+  };
+
+  // Every FDE of .eh_frame, walked from the section itself (a static binary has no
+  // .eh_frame_hdr): [pc_begin, pc_begin + pc_range) of each, in the pointer encoding its CIE
+  // states ('R' augmentation; absptr without one). pc_begin is decoded for the forms toolchains
+  // write (absptr, pcrel); an FDE in another form, or one that does not parse, is passed over.
+  // An object file's FDEs wait for relocations and are not read.
+  void read_eh_frame(ElfFile& out) {
+    const Section* eh = section(".eh_frame");
+    if (!eh || eh->shdr.sh_type == SHT_NOBITS || kind_ == ElfKind::kRelocatable) return;
+    const std::uint8_t* p = raw_.at(eh->shdr.sh_offset, eh->shdr.sh_size);
+    if (!p) return;
+    const std::uint64_t size = eh->shdr.sh_size, base = eh->shdr.sh_addr;
+    const int ptr = bits_ / 8;
+    const std::uint64_t mask = bits_ == 32 ? 0xffffffffu : ~std::uint64_t{0};
+    std::map<std::uint64_t, std::optional<std::uint8_t>> cies;  // CIE offset -> FDE encoding
+    for (std::uint64_t at = 0; at + 4 <= size;) {
+      Cursor c{p, size, at};
+      std::uint64_t length = c.u(4);
+      if (length == 0) break;  // the terminator
+      if (length == 0xffffffffu) length = c.u(8);
+      const std::uint64_t body = c.at;
+      if (!c.ok || length < 4 || length > size - body) break;  // the rest cannot be framed
+      at = body + length;
+      const std::uint64_t cie_ptr = c.u(4);
+      if (cie_ptr == 0 || cie_ptr > body) continue;  // a CIE, or a pointer out of the section
+      const std::uint64_t cie = body - cie_ptr;
+      auto it = cies.find(cie);
+      if (it == cies.end()) it = cies.emplace(cie, cie_encoding(p, size, cie)).first;
+      if (!it->second) continue;
+      const std::uint8_t enc = *it->second;
+      if ((enc & 0x80) || ((enc & 0x70) != 0x00 && (enc & 0x70) != 0x10)) continue;
+      Cursor f{p, at, c.at};  // the FDE's own bytes only
+      const std::uint64_t field = base + f.at;
+      const auto begin = f.encoded(enc, ptr);
+      const auto range = f.encoded(enc, ptr);
+      if (!f.ok || !begin || !range || *range <= 0) continue;
+      std::uint64_t lo = static_cast<std::uint64_t>(*begin);
+      if ((enc & 0x70) == 0x10) lo += field;
+      lo &= mask;
+      const auto len = static_cast<std::uint64_t>(*range);
+      if (len > mask - lo) continue;
+      out.unwind_ranges_.push_back({lo, lo + len});
+      out.unwind_starts_.push_back(lo);
+    }
+  }
+
+  // The FDE pointer encoding of the CIE at offset `cie` (its 'R' augmentation), or nullopt.
+  std::optional<std::uint8_t> cie_encoding(const std::uint8_t* p, std::uint64_t size,
+                                           std::uint64_t cie) const {
+    Cursor c{p, size, cie};
+    std::uint64_t length = c.u(4);
+    if (length == 0xffffffffu) length = c.u(8);
+    if (!c.ok || length > c.size - c.at) return std::nullopt;
+    c.size = c.at + length;
+    if (c.u(4) != 0 || !c.ok) return std::nullopt;  // the CIE id (4 bytes in .eh_frame)
+    const std::uint64_t version = c.u(1);
+    if (version != 1 && version != 3) return std::nullopt;
+    std::string aug;
+    for (std::uint64_t b; (b = c.u(1)) != 0 && c.ok;) {
+      if (aug.size() == 16) return std::nullopt;  // no augmentation string is that long
+      aug += static_cast<char>(b);
+    }
+    if (!c.ok) return std::nullopt;
+    const int ptr = bits_ / 8;
+    if (aug.find("eh") != std::string::npos) c.u(ptr);  // the old GCC eh_ptr
+    c.leb(false);                                       // code alignment
+    c.leb(true);                                        // data alignment
+    if (version == 1) {
+      c.u(1);  // return address register
+    } else {
+      c.leb(false);
+    }
+    std::uint8_t enc = 0;  // DW_EH_PE_absptr
+    if (!aug.empty() && aug[0] == 'z') {
+      c.leb(false);  // augmentation data length
+      for (std::size_t k = 1; k < aug.size() && c.ok; ++k) {
+        switch (aug[k]) {
+          case 'R':
+            enc = static_cast<std::uint8_t>(c.u(1));
+            break;
+          case 'L':
+            c.u(1);
+            break;
+          case 'P': {
+            const auto penc = static_cast<std::uint8_t>(c.u(1));
+            if (!c.encoded(penc, ptr)) return std::nullopt;
+            break;
+          }
+          case 'S':
+          case 'B':
+          case 'G':
+            break;
+          default:
+            return std::nullopt;  // unknown: the rest of the data cannot be located
+        }
+      }
+    }
+    if (!c.ok) return std::nullopt;
+    return enc;
   }
 
   // The file word at virtual address `addr` (the implicit addend of a REL/RELR relocation).

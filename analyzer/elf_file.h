@@ -5,6 +5,7 @@
 // file is a tailor::Error with one line, never a crash or a read out of bounds.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,8 +31,14 @@ struct ElfSymbol {
 // An executable section (SHF_EXECINSTR) with its bytes (SHT_NOBITS sections are skipped).
 struct ElfCode {
   std::string name;        // ".text", ".plt", ".init", ...
-  std::uint64_t addr = 0;  // sh_addr (ET_REL: 0-based per section)
+  std::uint64_t addr = 0;  // sh_addr (ET_REL: where the reader laid the section out, see code())
   std::vector<std::uint8_t> bytes;
+};
+
+// A half-open address range [lo, hi).
+struct CodeRange {
+  std::uint64_t lo = 0, hi = 0;
+  auto operator<=>(const CodeRange&) const = default;
 };
 
 // A PLT/GOT import: calls to `plt_addr` (the stub) reach `symbol` in another object.
@@ -78,15 +85,26 @@ class ElfFile {
   bool is_go() const { return is_go_; }  // has .go.buildinfo or a Go build id note
   // Defined and undefined symbols of .symtab and .dynsym, sorted by (addr, name), deduplicated.
   const std::vector<ElfSymbol>& symbols() const { return symbols_; }
+  // Sorted by address and disjoint: every address names at most one byte of code, whatever the
+  // file says. A linked object whose executable sections overlap (no linker writes that) keeps
+  // the lowest of them and loses the others. An object file's sections all start at 0 in the
+  // file: the reader lays its allocated sections out one after another, as a linker would, and
+  // moves its symbols with their sections, so a relocatable object is addressed like a linked
+  // one (a single-section object keeps its offsets).
   const std::vector<ElfCode>& code() const { return code_; }
   const std::vector<ElfImport>& imports() const { return imports_; }
   // Function addresses in .init_array / .fini_array / .preinit_array (relocated values where
   // the file holds them as R_*_RELATIVE addends).
   const std::vector<std::uint64_t>& init_functions() const { return init_functions_; }
 
-  // Function start addresses from .eh_frame_hdr's search table: gcc and clang give every
+  // Function start addresses from the unwind table: .eh_frame_hdr's search table and the FDEs
+  // of .eh_frame itself (a static binary has no .eh_frame_hdr). gcc and clang give every
   // function an FDE, so this lists the functions of a stripped binary too. Sorted, unique.
   const std::vector<std::uint64_t>& unwind_starts() const { return unwind_starts_; }
+  // The extents of those functions: each FDE's [pc_begin, pc_begin + pc_range), in the pointer
+  // encoding its CIE states. Sorted, unique. (An object file's FDEs still wait for their
+  // relocations: none.)
+  const std::vector<CodeRange>& unwind_ranges() const { return unwind_ranges_; }
   // Addresses inside executable code that the file stores as data: R_*_RELATIVE addends,
   // absolute and GLOB_DAT relocations against defined functions, and (for position-dependent
   // and REL-style objects, whose data holds link-time addresses) aligned pointer-sized words
@@ -122,6 +140,7 @@ class ElfFile {
   std::vector<ElfImport> imports_;
   std::vector<std::uint64_t> init_functions_;
   std::vector<std::uint64_t> unwind_starts_;
+  std::vector<CodeRange> unwind_ranges_;
   std::uint64_t got_base_ = 0;
   std::vector<std::uint64_t> code_pointers_;
   std::vector<std::string> data_imports_;

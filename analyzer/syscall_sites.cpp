@@ -526,6 +526,262 @@ std::optional<std::uint64_t> mem_address(const Insn& in, const Insn::Op& op, boo
   return std::nullopt;
 }
 
+// Which decoded bytes are code. The decoder sweeps every executable section linearly, and a
+// linear sweep also decodes what the compiler or the assembler put *between* functions:
+// constant tables, jump tables, padding. Hand-written cryptography puts its tables in .text
+// (libgcrypt's AES and SHA code, OpenSSL's perlasm), and four bytes of such a table can read
+// as `mov $0xfc,%al; int $0x80` — an i386 exit_group in an x86_64 library, which would open
+// the whole 32-bit ABI in a generated filter. Such a decode is not evidence.
+//
+// The rule: a site counts only in code a function is known to hold, and only on the
+// instruction stream that starts at that function's first byte.
+//   * Functions are known from the unwind table (each FDE gives [pc_begin, pc_begin +
+//     pc_range): gcc and clang emit one for every function, glibc's assembly has CFI) and from
+//     sized function symbols. These *extents* are code.
+//   * Outside every extent, code is what control flow reaches: a start the file vouches for (a
+//     size-0 function symbol, the entry point, an init or fini function, a function pointer
+//     the data holds, the target of a direct call or jump from code, an address code takes
+//     with lea or an immediate: code built without unwind tables has only these), and
+//     from there the next instruction, as long as the one before it can fall through (not a
+//     ret, jmp, ud2, hlt or int3). Flow never passes a byte that is no instruction, nor a
+//     direct branch to where no code is: real code has neither. This keeps code that an FDE
+//     deliberately leaves out: glibc's clone and clone3 end their FDE just before the
+//     `syscall` ("in the child the unwind info will be wrong"), and i386 glibc's signal
+//     restorers (`movl $119,%eax; int $0x80`, whose address sigaction takes) have none. A
+//     table after a function's `ret` is reached by nothing. One whose address code takes (as
+//     libgcrypt's is) is only weak evidence: tables are addressed that way. Such a start
+//     keeps ordinary sites (the i386 restorers above), but not an `int 0x80` in x86_64 code,
+//     whose decode would open a whole ABI; libgcrypt's table also starts with bytes that
+//     are no instruction.
+//   * The site's address must be an instruction boundary of the decode that starts at the
+//     function's start (x86 instructions have no fixed length: bytes that are one instruction
+//     from the right start are another from a wrong one). Where the linear sweep is on a
+//     boundary at the function's start it is that decode; elsewhere the function is decoded
+//     again from its start.
+// An object without any extent (no unwind table and no sized symbol: hand-made, or stripped of
+// both) and a Go binary keep every decoded site, as nothing tells code from data there — except
+// `int 0x80` in an x86_64 object, which enters the i386 ABI and counts only with that evidence.
+// Instructions outside code give no call graph edges either.
+class CodeMap {
+ public:
+  CodeMap(const ElfFile& elf, const std::vector<Insn>& v, bool x86_64)
+      : elf_(elf), v_(v), x86_64_(x86_64) {
+    // Go's linker writes no unwind table for Go code, and a stripped Go binary has no symbols
+    // for it either: what extents it has (FDEs and exports of the C code cgo linked in) say
+    // nothing about the rest. Its text holds only functions (Go assembly puts its data in
+    // RODATA), so it is treated as an object without extents.
+    if (elf.is_go()) return;
+    for (const auto& r : elf.unwind_ranges())
+      if (elf.in_code(r.lo)) extents_.push_back(r);
+    for (const auto& s : elf.symbols()) {
+      if (!s.function || !s.defined || !elf.in_code(s.addr)) continue;
+      if (s.size != 0 && s.size <= ~std::uint64_t{0} - s.addr) {
+        extents_.push_back({s.addr, s.addr + s.size});
+      } else if (s.size == 0) {
+        open_.emplace(s.addr, true);
+      }
+    }
+    std::sort(extents_.begin(), extents_.end());
+    extents_.erase(std::unique(extents_.begin(), extents_.end()), extents_.end());
+    if (extents_.empty()) return;  // not bounded: every site counts (see above)
+    for (const auto& e : extents_) {
+      max_extent_ = std::max(max_extent_, e.hi - e.lo);
+      if (!merged_.empty() && e.lo <= merged_.back().hi) {
+        merged_.back().hi = std::max(merged_.back().hi, e.hi);
+      } else {
+        merged_.push_back(e);
+      }
+    }
+    if (elf.kind() != ElfKind::kRelocatable) {
+      open_.emplace(elf.entry(), true);
+      for (auto a : elf.init_functions()) open_.emplace(a, true);
+      // Functions whose address the data holds (busybox's applet table: built without unwind
+      // tables, its own functions have no FDE).
+      for (auto a : elf.code_pointers())
+        if (!covered(a)) open_.emplace(a, true);
+    }
+    // Direct calls and jumps from code reach code, and so may an address code takes; what
+    // they reach may branch further (a few rounds reach the fixpoint). Only targets outside
+    // the extents matter, and they are few: collected once.
+    struct Edge {
+      std::size_t from;
+      std::uint64_t to;
+      bool branch;
+    };
+    std::vector<Edge> edges;
+    const std::uint64_t got = x86_64 ? 0 : elf.got_base();
+    for (std::size_t i = 0; i < v_.size(); ++i) {
+      const Insn& in = v_[i];
+      for (int k = 0; k < in.nops; ++k) {
+        const Insn::Op& op = in.ops[k];
+        std::optional<std::uint64_t> t;
+        if (op.type == X86_OP_IMM && op.val > 0) t = static_cast<std::uint64_t>(op.val);
+        if (op.type == X86_OP_MEM && in.id == X86_INS_LEA) t = mem_address(in, op, x86_64, got);
+        if (t && !covered(*t) && elf.in_code(*t)) edges.push_back({i, *t, is_branch(in.id)});
+      }
+    }
+    for (int round = 0; round < 8; ++round) {
+      sweep();
+      bool grew = false;
+      for (const auto& e : edges) {
+        if (!code_[e.from]) continue;
+        // A branch is as strong as the code it is in; a taken address is always weak.
+        const bool strong = e.branch && strongly_reached(e.from);
+        auto [it, added] = open_.emplace(e.to, strong);
+        if (strong && !it->second) {
+          it->second = true;  // a weak start made strong
+          added = true;
+        }
+        grew |= added;
+      }
+      if (!grew) break;
+    }
+    sweep();
+  }
+
+  // Instruction i lies in code (always, for an object without extents).
+  bool code(std::size_t i) const { return code_.empty() || code_[i]; }
+
+  // The site instruction i (of kind `kind`) counts.
+  bool trusted_site(std::size_t i, SyscallSite::Kind kind) const {
+    if (extents_.empty()) return !(x86_64_ && kind == SyscallSite::kInt80);
+    if (!code_[i]) return false;
+    const std::uint64_t a = v_[i].addr;
+    if (covered(a)) return aligned_in_extent(a, a);
+    // Outside the extents: from the start it was reached from, or from the function the flow
+    // fell out of.
+    // An address code only takes is weak evidence (tables are addressed that way): not enough
+    // to open the i386 ABI from x86_64 code.
+    if (x86_64_ && kind == SyscallSite::kInt80 && !strongly_reached(i)) return false;
+    const std::uint64_t anchor = reached_from_.at(i);
+    return open_.count(anchor) ? aligned(anchor, a) : aligned_in_extent(anchor, a);
+  }
+
+ private:
+  // Code instruction i is in an extent, or reached from one or from a strong start.
+  bool strongly_reached(std::size_t i) const {
+    auto from = reached_from_.find(i);
+    if (from == reached_from_.end()) return true;
+    auto start = open_.find(from->second);
+    return start == open_.end() || start->second;
+  }
+
+  static bool falls_through(unsigned id) {
+    switch (id) {
+      case X86_INS_JMP:
+      case X86_INS_LJMP:
+      case X86_INS_RET:
+      case X86_INS_RETF:
+      case X86_INS_RETFQ:
+      case X86_INS_IRET:
+      case X86_INS_IRETD:
+      case X86_INS_IRETQ:
+      case X86_INS_UD2:
+      case X86_INS_HLT:
+      case X86_INS_INT3:
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  // Real code: an instruction Capstone decodes (SKIPDATA gives id 0 for a byte that is none),
+  // whose direct branch, if it has one, lands in code.
+  bool plausible(const Insn& in) const {
+    if (in.id == X86_INS_INVALID) return false;
+    if (is_branch(in.id) && in.nops == 1 && in.ops[0].type == X86_OP_IMM)
+      return elf_.in_code(static_cast<std::uint64_t>(in.ops[0].val));
+    return true;
+  }
+
+  bool covered(std::uint64_t a) const {
+    auto m = std::upper_bound(merged_.begin(), merged_.end(), a,
+                              [](std::uint64_t x, const CodeRange& r) { return x < r.lo; });
+    return m != merged_.begin() && a < (m - 1)->hi;
+  }
+
+  // code_[i] for every instruction, in one pass in address order; reached_from_ for the code
+  // outside the extents: the open start, or the address of the last covered instruction the
+  // flow fell through from.
+  void sweep() {
+    code_.assign(v_.size(), false);
+    reached_from_.clear();
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < v_.size(); ++i) {
+      const std::uint64_t a = v_[i].addr;
+      while (m < merged_.size() && merged_[m].hi <= a) ++m;
+      if (m < merged_.size() && merged_[m].lo <= a) {
+        code_[i] = true;
+        continue;
+      }
+      if (!plausible(v_[i])) continue;
+      if (open_.count(a)) {
+        code_[i] = true;
+        reached_from_[i] = a;
+        continue;
+      }
+      if (i == 0 || !code_[i - 1]) continue;
+      const Insn& prev = v_[i - 1];
+      if (prev.addr + prev.size != a || !falls_through(prev.id)) continue;
+      code_[i] = true;
+      auto from = reached_from_.find(i - 1);
+      reached_from_[i] = from != reached_from_.end() ? from->second : prev.addr;
+    }
+  }
+
+  // Decoding from the start of an extent holding `in` lands on an instruction at `a`.
+  bool aligned_in_extent(std::uint64_t in, std::uint64_t a) const {
+    auto it = std::upper_bound(extents_.begin(), extents_.end(), in,
+                               [](std::uint64_t x, const CodeRange& r) { return x < r.lo; });
+    while (it != extents_.begin()) {
+      const CodeRange& e = *--it;
+      if (in - e.lo >= max_extent_) break;  // none further back is long enough to hold it
+      if (in < e.hi && aligned(e.lo, a)) return true;
+    }
+    return false;
+  }
+
+  // Decoding from `start` lands on an instruction at `a`.
+  bool aligned(std::uint64_t start, std::uint64_t a) const {
+    if (start == a) return true;
+    auto it = std::lower_bound(v_.begin(), v_.end(), start,
+                               [](const Insn& in, std::uint64_t x) { return in.addr < x; });
+    if (it != v_.end() && it->addr == start) return true;  // the sweep is that decode
+    for (const auto& c : elf_.code()) {
+      if (start < c.addr || start - c.addr >= c.bytes.size()) continue;
+      if (a < start || a - c.addr >= c.bytes.size()) return false;
+      if (!dis_) {
+        dis_ =
+            std::make_unique<Disassembler>(CS_ARCH_X86, x86_64_ ? CS_MODE_64 : CS_MODE_32, "x86");
+        buf_ = std::make_unique<InsnBuffer>(dis_->get());
+      }
+      // The rest of the section, not just up to `a`: an instruction that starts before `a` and
+      // ends after it must decode whole (cut short, SKIPDATA would step over it byte by byte).
+      const std::uint8_t* bytes = c.bytes.data() + (start - c.addr);
+      std::size_t size = c.bytes.size() - static_cast<std::size_t>(start - c.addr);
+      std::uint64_t addr = start;
+      while (addr < a && cs_disasm_iter(dis_->get(), &bytes, &size, &addr, buf_->get())) {
+      }
+      return addr == a;
+    }
+    return false;
+  }
+
+  const ElfFile& elf_;
+  const std::vector<Insn>& v_;
+  bool x86_64_;
+  std::vector<CodeRange> extents_;  // sorted by start; may overlap
+  std::vector<CodeRange> merged_;   // their union, disjoint
+  std::uint64_t max_extent_ = 0;
+  // Starts outside the extents that the file vouches for -> strong evidence (false: only an
+  // address that code takes with lea or an immediate).
+  std::map<std::uint64_t, bool> open_;
+  std::vector<bool> code_;
+  std::map<std::size_t, std::uint64_t> reached_from_;
+  mutable std::unique_ptr<Disassembler> dis_;
+  mutable std::unique_ptr<InsnBuffer> buf_;
+};
+
 }  // namespace
 
 std::size_t ObjectAnalysis::unresolved() const {
@@ -631,6 +887,7 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
   const std::uint64_t got = x86_64 ? 0 : elf.got_base();
   const std::vector<Insn> v = decode(elf, x86_64);
   if (v.empty()) return out;
+  const CodeMap code(elf, v, x86_64);
 
   // -- Function starts ------------------------------------------------------------------------
   std::vector<std::uint64_t> starts = elf.unwind_starts();
@@ -642,9 +899,9 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
     starts.push_back(elf.entry());
     for (auto a : elf.init_functions()) starts.push_back(a);
   }
-  for (const auto& in : v)
-    if (in.id == X86_INS_CALL && in.nops == 1 && in.ops[0].type == X86_OP_IMM)
-      starts.push_back(static_cast<std::uint64_t>(in.ops[0].val));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (v[i].id == X86_INS_CALL && v[i].nops == 1 && v[i].ops[0].type == X86_OP_IMM && code.code(i))
+      starts.push_back(static_cast<std::uint64_t>(v[i].ops[0].val));
   {
     // Keep the starts that are instruction boundaries of the decoded code.
     std::sort(starts.begin(), starts.end());
@@ -736,6 +993,8 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
     } else {
       site = false;
     }
+    if (site && !code.trusted_site(i, s.kind)) continue;  // not evidence: see CodeMap
+    if (!code.code(i)) continue;  // bytes outside every function give no edges either
     if (site) {
       s.addr = in.addr;
       s.function = out.functions[f].name;
@@ -801,6 +1060,7 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
       auto t = targets.find(static_cast<std::uint64_t>(in.ops[0].val));
       if (t == targets.end()) continue;
       done_calls.insert(in.addr);
+      if (!code.trusted_site(i, SyscallSite::kWrapperCall)) continue;
       const std::uint32_t f = fn[i];
       SyscallSite s;
       s.kind = SyscallSite::kWrapperCall;
@@ -834,7 +1094,7 @@ ObjectAnalysis analyze_object(const ElfFile& elf, const std::vector<Wrapper>& im
             in.ops[0].type != X86_OP_IMM)
           continue;
         auto d = dl.find(static_cast<std::uint64_t>(in.ops[0].val));
-        if (d == dl.end()) continue;
+        if (d == dl.end() || !code.code(i)) continue;
         const Origin o = tracer.trace(i, abi.arg_register(d->second));
         for (std::uint64_t a : o.values)
           if (auto str = elf.string_at(a); str && !str->empty()) names.insert(*str);

@@ -67,10 +67,14 @@ std::vector<std::string> split_path(const char* v) {
   return out;
 }
 
-// A bare name is looked up like a shell does: in $PATH on this machine, or in the usual bin
-// directories inside --root.
+// A name with a '/' is a path. A bare name is a file in the current directory if there is one
+// (as strace and gdb take it: `tailor analyze gosrv` next to gosrv), else looked up like a
+// shell does: in $PATH on this machine, or in the usual bin directories inside --root (which
+// has no current directory of its own).
 std::string find_binary(const std::string& name, const std::string& root) {
   if (name.find('/') != std::string::npos) return name;
+  std::error_code ec;
+  if (root.empty() && std::filesystem::is_regular_file(name, ec)) return name;
   std::vector<std::string> dirs;
   if (root.empty()) {
     dirs = split_path(std::getenv("PATH"));
@@ -81,7 +85,8 @@ std::string find_binary(const std::string& name, const std::string& root) {
     const std::string p = d + "/" + name;
     if (::access((root + p).c_str(), X_OK) == 0) return p;
   }
-  throw Error("analyze: " + name + ": not found" + (root.empty() ? " in PATH" : " in " + root));
+  throw Error("analyze: " + name + ": not found" +
+              (root.empty() ? " in the current directory or in PATH" : " in " + root));
 }
 
 std::string summary(const Profile& p, const AnalyzeStats& st) {
@@ -135,7 +140,10 @@ Command add_analyze_command(CLI::App& app) {
                   "Per-object cache (default: $XDG_CACHE_HOME/tailor)");
   cmd->add_flag("--no-cache", args->no_cache, "Neither read nor write the cache");
   cmd->add_flag("-q,--quiet", args->quiet, "No summary on stderr");
-  cmd->add_option("binary", args->binaries, "Executables or libraries to analyse")->required();
+  cmd->add_option("binary", args->binaries,
+                  "Executables or libraries to analyse (a bare name: the file of that name in "
+                  "the current directory, else looked up in PATH)")
+      ->required();
   return {cmd, [args] {
             check_output_dir(args->out);
             AnalyzeOptions o = analyze_options_from_env();

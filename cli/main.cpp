@@ -182,6 +182,19 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
   const std::string name = g.name.empty() ? default_name(p) : g.name;
   const std::string variant = "for " + seccomp_variant(so);
 
+  // Static findings never open an architecture the recording did not use: say what was left out.
+  if (!g.seccomp.empty() || !g.oci.empty() || !g.spo.empty())
+    for (const auto& arch : seccomp_architectures(p).static_only) {
+      std::string names;
+      std::size_t n = 0;
+      for (const auto& [call, ev] : p.syscalls.at(arch))
+        if (++n <= 5) names += (names.empty() ? "" : " ") + call;
+      if (n > 5) names += " ...";
+      std::fprintf(stderr,
+                   "tailor: generate: architecture %s left out of the seccomp filter: no "
+                   "recording used it, only static analysis found syscalls there (%s)\n",
+                   arch.c_str(), names.c_str());
+    }
   struct Output {
     std::string path, text, what;
   };

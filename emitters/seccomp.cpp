@@ -137,6 +137,35 @@ void check_arches(const Profile& p) {
   }
 }
 
+}  // namespace
+
+SeccompArchitectures seccomp_architectures(const Profile& p) {
+  std::set<std::string> with_calls, recorded;
+  for (const auto& [arch, calls] : p.syscalls) {
+    if (calls.empty()) continue;
+    with_calls.insert(arch);
+    for (const auto& [name, ev] : calls)
+      if (!ev.by.empty()) recorded.insert(arch);
+  }
+  // Nothing recorded: a profile of static findings alone. Its architectures are those of the
+  // objects analysed (their ELF headers), not those their sites' numbers were read for.
+  std::set<std::string> allowed = recorded;
+  if (recorded.empty()) {
+    for (const auto& [path, obj] : p.analysis.objects)
+      if (with_calls.count(obj.arch)) allowed.insert(obj.arch);
+    if (allowed.empty()) allowed = with_calls;  // no objects described: nothing to judge by
+  }
+  SeccompArchitectures out;
+  if (allowed.count("x86_64")) out.allowed.push_back("x86_64");
+  for (const auto& a : allowed)
+    if (a != "x86_64") out.allowed.push_back(a);
+  for (const auto& a : with_calls)
+    if (!allowed.count(a)) out.static_only.push_back(a);
+  return out;
+}
+
+namespace {
+
 Built build(const Profile& p, const SeccompOptions& o) {
   check_arches(p);
   Built b;
@@ -145,15 +174,15 @@ Built build(const Profile& p, const SeccompOptions& o) {
   pol.default_errno_ret = 1;
 
   // Arches the workload ran code for, the native one first. x86_64 alone makes libseccomp's
-  // filter refuse i386 and x32 calls outright (bad arch), closing the 32-bit ABI.
-  for (const auto& [arch, calls] : p.syscalls)
-    if (!calls.empty() && arch == "x86_64") pol.architectures.push_back(scmp_arch(arch));
-  for (const auto& [arch, calls] : p.syscalls)
-    if (!calls.empty() && arch != "x86_64") pol.architectures.push_back(scmp_arch(arch));
+  // filter refuse i386 and x32 calls outright (bad arch), closing the 32-bit ABI. An arch that
+  // only static analysis brought is left out, with its syscalls (seccomp_architectures).
+  const SeccompArchitectures arches = seccomp_architectures(p);
+  for (const auto& arch : arches.allowed) pol.architectures.push_back(scmp_arch(arch));
 
   std::set<std::string> recorded;
   for (const auto& [arch, calls] : p.syscalls)
-    for (const auto& [name, ev] : calls) recorded.insert(name);
+    if (std::find(arches.allowed.begin(), arches.allowed.end(), arch) != arches.allowed.end())
+      for (const auto& [name, ev] : calls) recorded.insert(name);
 
   // Calls that must be allowed whatever their arguments: the exit set and the runtime's own
   // (measured, so their arguments are the runtime's business, not the profile's).

@@ -86,6 +86,10 @@ std::string emit_static_report(const Profile& p) {
       note(path + " may dlopen: " + list + " (add with tailor analyze --dlopen)");
     }
   }
+  for (const auto& arch : seccomp_architectures(p).static_only)
+    note(arch +
+         ": only static analysis found syscalls in this architecture, no recording used "
+         "it: the seccomp filter does not admit it");
   for (const auto& [name, by] : p.analysis.missing) {
     std::string list;
     for (const auto& b : by) list += (list.empty() ? "" : ", ") + b;

@@ -3,7 +3,8 @@
 class, that reach every part of the reader — program headers (PT_INTERP, PT_NOTE), notes (a GNU
 build id and a Go build id), .dynamic with DT_NEEDED/DT_SONAME/DT_PLTGOT, .dynsym/.dynstr,
 .symtab/.strtab, .rela.plt/.rel.plt with JUMP_SLOT relocations and matching .plt stubs, an
-.init_array filled by a RELATIVE relocation, and executable code — plus a truncated header.
+.init_array filled by a RELATIVE relocation, and executable code — plus a truncated header, and
+every input that once made fuzz_elf fail (fuzz/regressions/elf/*.hex, kept as text).
 Real binaries are kilobytes; these are a few hundred bytes, so the repository can keep them.
 Virtual addresses equal file offsets. Run from anywhere: python3 fuzz/make_elf_seeds.py
 """
@@ -166,6 +167,14 @@ def main():
     os.makedirs(out, exist_ok=True)
     seeds = {"x86_64.elf": build(True), "i386.elf": build(False)}
     seeds["truncated.elf"] = seeds["x86_64.elf"][:40]
+    # Inputs that once failed fuzz_elf (fuzz/regressions/elf/*.hex, text: '#' comments, hex).
+    regressions = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regressions", "elf")
+    if os.path.isdir(regressions):
+        for name in sorted(os.listdir(regressions)):
+            if name.endswith(".hex"):
+                with open(os.path.join(regressions, name)) as f:
+                    text = "".join(l for l in f if not l.startswith("#"))
+                seeds["regression-" + name[:-4] + ".elf"] = bytes.fromhex("".join(text.split()))
     for fname, data in seeds.items():
         with open(os.path.join(out, fname), "wb") as f:
             f.write(data)

@@ -4,6 +4,8 @@
 #   res_rpath_chain / res_runpath_chain need libtailorresa.so, which needs libtailorresb.so:
 #     the executable's DT_RPATH also serves its libraries' dependencies, its DT_RUNPATH does
 #     not, so res_runpath_chain fails to load (libtailorresb.so not found) by design.
+#   res_dlopen                          dlopens libtailorresa.so (not linked): the executable's
+#     DT_RPATH finds it and libtailorresb.so, which it needs (record --static, test_analyze).
 function(tailor_res_library NAME)
   add_library(${NAME} SHARED ${ARGN})
   set_target_properties(${NAME} PROPERTIES
@@ -35,3 +37,6 @@ tailor_res_exe(res_rpath --disable-new-dtags tailorres)
 tailor_res_exe(res_runpath --enable-new-dtags tailorres)
 tailor_res_exe(res_rpath_chain --disable-new-dtags tailorresa FLAGS -DTAILOR_RES_CHAIN)
 tailor_res_exe(res_runpath_chain --enable-new-dtags tailorresa FLAGS -DTAILOR_RES_CHAIN)
+tailor_res_exe(res_dlopen --disable-new-dtags dl FLAGS -DTAILOR_RES_DLOPEN)
+# Not linked to the library it loads: built after it, so that it is there to load.
+add_dependencies(res_dlopen tailorresa)

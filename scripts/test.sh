@@ -127,17 +127,7 @@ cmake -S . -B build-fuzz -G Ninja -DTAILOR_WERROR=ON -DTAILOR_FUZZ=ON -DTAILOR_T
 cmake --build build-fuzz -j "$JOBS"
 shopt -s nullglob
 # Binary seeds are generated, not checked in: build-fuzz/seeds/<target without fuzz_>/.
-python3 fuzz/make_elf_seeds.py build-fuzz/seeds/elf > /dev/null
-# fuzz_ldcache: a small /etc/ld.so.cache that the real ldconfig writes for a root holding two
-# libraries of different classes.
-ldroot="$(mktemp -d)"
-mkdir -p "$ldroot/lib" "$ldroot/etc" build-fuzz/seeds/ldcache
-cp /lib/x86_64-linux-gnu/libz.so.1 "$ldroot/lib/"
-if [ -e /lib32/libc.so.6 ]; then cp /lib32/libc.so.6 "$ldroot/lib/libc32.so.6"; fi
-echo /lib > "$ldroot/etc/ld.so.conf"
-/sbin/ldconfig -r "$ldroot" -X
-cp "$ldroot/etc/ld.so.cache" build-fuzz/seeds/ldcache/small
-rm -rf "$ldroot"
+bash scripts/fuzz-seeds.sh build-fuzz/seeds
 targets=(build-fuzz/fuzz/fuzz_*)
 if [ ${#targets[@]} -eq 0 ]; then
   echo "no fuzz targets were built" >&2

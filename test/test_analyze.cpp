@@ -17,6 +17,7 @@
 #include "syscall_sites.h"
 #include "tailor/analyze.h"
 #include "tailor/emitters.h"
+#include "tailor/profile_json.h"
 #include "tailor/seccomp.h"
 #include "tailor/syscalls.h"
 
@@ -289,6 +290,23 @@ TEST_CASE("analyze cli: writes the profile, and bad input is one line and exit 2
   auto ls = run({tailor_bin(), "analyze", "-q", "--no-cache", "-o", t / "ls.json", "ls"});
   CHECK(ls.status == 0);
   CHECK(ls.err.empty());
+  // ...unless it is a file in the current directory: then it is that file (as strace and gdb
+  // take it), PATH or not.
+  fs::create_directory(t / "here");
+  fs::copy_file(sample("untested"), t / "here/untested-here");
+  fs::copy_file(sample("fileio"), t / "here/ls");
+  const auto in_here = [&](const std::string& name, const std::string& out) {
+    return run({"/bin/sh", "-c",
+                "cd '" + (t / "here") + "' && exec '" + tailor_bin() +
+                    "' analyze -q --no-cache -o '" + out + "' " + name});
+  };
+  auto here = in_here("untested-here", t / "here.json");
+  INFO(here.err);
+  CHECK(here.status == 0);
+  CHECK(tailor::load_profile(t / "here.json").analysis.objects.count(t / "here/untested-here"));
+  auto shadow = in_here("ls", t / "shadow.json");
+  CHECK(shadow.status == 0);
+  CHECK(tailor::load_profile(t / "shadow.json").analysis.objects.count(t / "here/ls"));
 
   const std::string elf = sample("untested");
   fs::copy_file(elf, t / "trunc");
@@ -304,7 +322,7 @@ TEST_CASE("analyze cli: writes the profile, and bad input is one line and exit 2
       {{t / "text"}, "text: invalid ELF header"},
       {{t / "empty"}, "empty: file too short"},
       {{t / "trunc"}, "trunc"},
-      {{"no-such-program-here"}, "not found in PATH"},
+      {{"no-such-program-here"}, "not found in the current directory or in PATH"},
       {{"--root", t / "nodir", "ls"}, "nodir"},
   };
   fs::create_directory(t / "out");
@@ -460,4 +478,150 @@ TEST_CASE("analyze: the union profile runs the paths the recording never took", 
   auto ok = run(allowed);
   INFO(ok.err);
   CHECK(ok.status == 0);
+}
+
+TEST_CASE("analyze: data in .text opens no architecture", "[analyze]") {
+  // The sample's table decodes as an i386 exit_group; the whole program must stay x86_64.
+  const Profile st = analyze_binaries({sample("text_table")}, {});
+  CHECK(tailor::test::has_syscall(st, "x86_64", "write"));
+  CHECK_FALSE(st.syscalls.count("x86"));
+  // libgcrypt (pulled in by libsystemd) keeps AES tables in .text; one reads as
+  // `mov $0xfc,%al; int $0x80`.
+  const std::string gcrypt = "/usr/lib/x86_64-linux-gnu/libgcrypt.so.20";
+  if (!fs::exists(gcrypt)) {
+    WARN("skipped: no " << gcrypt << " (apt-get install libgcrypt20)");
+    return;
+  }
+  const Profile lib = analyze_binaries({gcrypt}, {});
+  CHECK(tailor::test::has_syscall(lib, "x86_64", "getrandom"));
+  std::string x86;
+  if (lib.syscalls.count("x86"))
+    for (const auto& [name, ev] : lib.syscalls.at("x86"))
+      for (const auto& s : ev.sites) x86 += " " + name + "@" + s.object + ":" + s.function;
+  INFO("x86 syscalls:" << x86);
+  CHECK_FALSE(lib.syscalls.count("x86"));
+}
+
+TEST_CASE("analyze: generate never opens an architecture on static evidence alone", "[analyze]") {
+  // A recording that used x86_64 only, and static findings (as from a library whose table
+  // decoded as `int $0x80`) that add an i386 syscall: a hand-made pair.
+  const std::string lib = "/usr/lib/x86_64-linux-gnu/libexample.so.1";
+  Profile rec;
+  rec.syscalls["x86_64"]["write"].add("/usr/bin/app", 3);
+  rec.syscalls["x86_64"]["exit_group"].add("/usr/bin/app");
+  Profile st;
+  st.syscalls["x86_64"]["getrandom"].sites.insert({lib, "gen", 0x1000});
+  st.syscalls["x86"]["exit_group"].sites.insert({lib, "sub_5f23a", 0x5f37f});
+  st.syscalls["x86"]["socketcall"].sites.insert({lib, "sub_5f23a", 0x5f390});
+  st.analysis.objects[lib].arch = "x86_64";
+  TempDir t;
+  std::ofstream(t / "rec.json") << tailor::to_json(rec);
+  std::ofstream(t / "static.json") << tailor::to_json(st);
+
+  const auto policy = [&](const std::string& file) {
+    return tailor::seccomp_policy_from_json(tailor::test::read_text(file));
+  };
+  const auto names = [](const tailor::SeccompPolicy& p) {
+    std::set<std::string> out;
+    for (const auto& r : p.syscalls)
+      if (r.action == "SCMP_ACT_ALLOW") out.insert(r.names.begin(), r.names.end());
+    return out;
+  };
+  // union: the x86_64 finding joins the filter; the i386 ABI stays closed, and stderr says so.
+  auto u = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--seccomp", t / "union.json", "--runtime", "none"});
+  INFO(u.err);
+  REQUIRE(u.status == 0);
+  const auto up = policy(t / "union.json");
+  CHECK(up.architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(names(up).count("getrandom"));
+  CHECK_FALSE(names(up).count("socketcall"));  // i386-only: its arch is out, so is it
+  CHECK(u.err.find("architecture x86 left out of the seccomp filter") != std::string::npos);
+  CHECK(u.err.find("exit_group socketcall") != std::string::npos);
+  // The same through the emitter's own answer.
+  const auto arches = tailor::seccomp_architectures(tailor::merge(rec, st));
+  CHECK(arches.allowed == std::vector<std::string>{"x86_64"});
+  CHECK(arches.static_only == std::vector<std::string>{"x86"});
+
+  // report: the filter is the recording's; the report names the architecture left out.
+  auto r = run({tailor_bin(), "generate", t / "rec.json", "--static", t / "static.json",
+                "--static-mode", "report", "--seccomp", t / "rep.json", "--runtime", "none"});
+  REQUIRE(r.status == 0);
+  CHECK(policy(t / "rep.json").architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(r.out.find("x86/exit_group") != std::string::npos);
+  CHECK(r.out.find("x86: only static analysis found syscalls in this architecture") !=
+        std::string::npos);
+
+  // Static findings alone: the objects' own architecture (x86_64 from the ELF header).
+  auto only = run({tailor_bin(), "generate", t / "static.json", "--seccomp", t / "only.json",
+                   "--runtime", "none"});
+  REQUIRE(only.status == 0);
+  CHECK(policy(t / "only.json").architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  CHECK(only.err.find("architecture x86 left out") != std::string::npos);
+
+  // A recording that did run i386 code admits it, static findings or not.
+  rec.syscalls["x86"]["write"].add("/usr/bin/app32");
+  std::ofstream(t / "rec32.json") << tailor::to_json(rec);
+  auto both = run({tailor_bin(), "generate", t / "rec32.json", "--static", t / "static.json",
+                   "--seccomp", t / "both.json", "--runtime", "none"});
+  REQUIRE(both.status == 0);
+  CHECK(policy(t / "both.json").architectures ==
+        std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
+  CHECK(names(policy(t / "both.json")).count("socketcall"));
+  CHECK(both.err.find("left out") == std::string::npos);
+}
+
+TEST_CASE("analyze: record --static names each file once, in the scope that loaded it",
+          "[analyze]") {
+  // res_dlopen dlopens libtailorresa.so, which needs libtailorresb.so; the executable's
+  // DT_RPATH finds both, as ld.so does. Analysed on its own, libtailorresa.so would miss
+  // libtailorresb.so although the run mapped it and it was analysed.
+  TempDir t;
+  auto rec = record({sample("res_dlopen")}, t / "rec.json");
+  REQUIRE(rec.run.status == 0);
+  const Profile st = tailor::analyze_recorded(rec.profile, {});
+  std::set<std::string> objects;
+  for (const auto& [path, obj] : st.analysis.objects) objects.insert(canonical(path));
+  CHECK(objects.count(canonical(sample("reslib/libtailorresa.so"))));
+  CHECK(objects.count(canonical(sample("reslib/libtailorresb.so"))));
+  std::string missing;
+  for (const auto& [name, by] : st.analysis.missing) missing += " " + name;
+  INFO("missing:" << missing);
+  CHECK(st.analysis.missing.empty());
+
+  // On a merged-/usr system (/lib -> usr/lib) Python's _ssl finds libssl.so.3 as
+  // /lib/x86_64-linux-gnu/libssl.so.3 while the run maps /usr/lib/x86_64-linux-gnu/libssl.so.3:
+  // one file, analysed once, as _ssl's dependency (not as a dlopen'd library with every export).
+  std::error_code ec;
+  if (!fs::is_symlink("/lib", ec) || canonical("/lib") != "/usr/lib") {
+    WARN("skipped: /lib is not a link to /usr/lib here (no merged /usr)");
+    return;
+  }
+  if (!tailor::test::have("/usr/bin/python3") ||
+      run({"/usr/bin/python3", "-c", "import _ssl"}).status != 0) {
+    WARN("skipped: no /usr/bin/python3 with _ssl");
+    return;
+  }
+  auto py = record({"/usr/bin/python3", "-c", "import _ssl"}, t / "py.json");
+  REQUIRE(py.run.status == 0);
+  const Profile pst = tailor::analyze_recorded(py.profile, {});
+  std::map<std::string, std::vector<std::string>> by_file;
+  for (const auto& [path, obj] : pst.analysis.objects) by_file[canonical(path)].push_back(path);
+  std::string twice;
+  for (const auto& [file, names] : by_file)
+    if (names.size() > 1) twice += " " + file;
+  INFO("analysed under two names:" << twice);
+  CHECK(twice.empty());
+  CHECK(pst.analysis.missing.empty());
+  // The whole static set is what analysing python3 with its extension module gives.
+  std::string ssl;
+  for (const auto& [path, obj] : pst.analysis.objects)
+    if (path.find("/_ssl.") != std::string::npos) ssl = path;
+  REQUIRE_FALSE(ssl.empty());
+  AnalyzeOptions o;
+  o.dlopen = {ssl};
+  std::vector<std::string> exes;
+  for (const auto& [path, exe] : py.profile.process.executables) exes.push_back(path);
+  const Profile alone = analyze_binaries(exes, o);
+  CHECK(pst.syscalls == alone.syscalls);
 }

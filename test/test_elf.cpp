@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "../fuzz/elf_checks.h"
 #include "elf_file.h"
 #include "support.h"
 #include "tailor/error.h"
@@ -496,4 +498,90 @@ TEST_CASE("elf: truncated and corrupted copies are errors, never crashes", "[elf
       }
     }
   }
+}
+
+TEST_CASE("elf: unwind ranges are the FDEs readelf shows", "[elf]") {
+  // pc=LO..HI of every FDE, as binutils decodes .eh_frame.
+  const auto fdes = [](const std::string& path) {
+    std::set<std::pair<std::uint64_t, std::uint64_t>> out;
+    const std::regex pc("FDE cie=[0-9a-f]+ pc=([0-9a-f]+)\\.\\.([0-9a-f]+)");
+    // (readelf exits 1 on libc for want of its separate debug file; the frames print anyway.)
+    for (const auto& l : lines_of(run({"readelf", "--debug-dump=frames", path}, 60).out)) {
+      std::smatch m;
+      if (std::regex_search(l, m, pc))
+        out.emplace(std::stoull(m[1], nullptr, 16), std::stoull(m[2], nullptr, 16));
+    }
+    return out;
+  };
+  std::vector<std::string> files = {sample("static"), sample("untested")};
+  if (exists(kLibc)) files.push_back(kLibc);
+  if (exists(sample("hello32"))) files.push_back(sample("hello32"));
+  if (exists("/usr/lib32/libc.so.6")) files.push_back("/usr/lib32/libc.so.6");
+  for (const auto& f : files) {
+    const auto elf = ElfFile::load(f);
+    std::set<std::pair<std::uint64_t, std::uint64_t>> ours;
+    for (const auto& r : elf.unwind_ranges()) ours.emplace(r.lo, r.hi);
+    INFO(f);
+    CHECK_FALSE(ours.empty());
+    CHECK(ours == fdes(f));
+    // Each range starts where the search table says a function starts.
+    for (const auto& r : elf.unwind_ranges())
+      CHECK(std::binary_search(elf.unwind_starts().begin(), elf.unwind_starts().end(), r.lo));
+  }
+}
+
+TEST_CASE("elf: an object file's sections are laid out apart, its symbols with them", "[elf]") {
+  TempDir tmp;
+  const std::string obj = compile(tmp, "fs", R"(
+int one(int x) { return x + 1; }
+int two(int x) { return one(x) * 2; }
+int main(void) { return two(3); }
+)",
+                                  {"-c", "-ffunction-sections"});
+  REQUIRE_FALSE(obj.empty());
+  const auto o = ElfFile::load(obj);
+  // Every function has a section of its own, all at offset 0 in the file...
+  std::map<std::string, const tailor::analyzer::ElfCode*> text;
+  for (const auto& c : o.code())
+    if (c.name.rfind(".text.", 0) == 0) text[c.name.substr(6)] = &c;
+  REQUIRE(text.size() == 3);
+  // ...and the reader gives them distinct, increasing, disjoint addresses.
+  for (std::size_t i = 1; i < o.code().size(); ++i)
+    CHECK(o.code()[i].addr >= o.code()[i - 1].addr + o.code()[i - 1].bytes.size());
+  // Each symbol is where its section now is.
+  for (const char* fn : {"one", "two", "main"}) {
+    const ElfSymbol* s = find_symbol(o, fn, false);
+    REQUIRE(s);
+    REQUIRE(text.count(fn));
+    CHECK(s->addr == text.at(fn)->addr);
+    const ElfSymbol* at = o.function_at(s->addr + 1);
+    REQUIRE(at);
+    CHECK(at->name == fn);
+  }
+}
+
+TEST_CASE("elf: every input that once failed fuzz_elf passes its checks now", "[elf][fuzz]") {
+  // fuzz/regressions/elf/*.hex: the inputs as text ('#' comments, then hex), run through the
+  // very checks the fuzzer makes (fuzz/elf_checks.h).
+  const std::filesystem::path dir =
+      std::filesystem::path(TAILOR_SOURCE_DIR) / "fuzz/regressions/elf";
+  std::size_t inputs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".hex") continue;
+    std::ifstream in(e.path());
+    std::string hex;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("#", 0) != 0)
+        for (char c : line)
+          if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+    REQUIRE(hex.size() % 2 == 0);
+    std::vector<std::uint8_t> bytes;
+    for (std::size_t i = 0; i < hex.size(); i += 2)
+      bytes.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    REQUIRE_FALSE(bytes.empty());
+    INFO(e.path().filename().string() << ": " << bytes.size() << " bytes");
+    CHECK(tailor::fuzz::elf_input_problem(bytes.data(), bytes.size()).empty());
+    ++inputs;
+  }
+  CHECK(inputs >= 1);
 }

@@ -84,3 +84,55 @@ TEST_CASE("syscall sites: libc's syscall() is a wrapper taking the number first"
   // Most of libc's sites have a constant number.
   CHECK(scan.unresolved() * 4 < scan.sites.size());
 }
+
+TEST_CASE("syscall sites: a table in .text that decodes as int 0x80 is no site", "[analyze]") {
+  // samples/text_table.c: b0 fc cd 80 (mov $0xfc,%al; int $0x80) between two functions, its
+  // address taken by a lea. Stripped or not, no function holds it.
+  TempDir tmp;
+  const std::string stripped = tmp / "text_table.stripped";
+  REQUIRE(tailor::test::run({"strip", "-o", stripped, sample("text_table")}).status == 0);
+  for (const auto& path : {sample("text_table"), stripped}) {
+    const auto scan = find_syscall_sites(ElfFile::load(path));
+    INFO(path);
+    for (const auto& s : scan.sites) {
+      CHECK(s.kind != SyscallSite::kInt80);
+      CHECK(s.nr != 252u);
+    }
+  }
+}
+
+TEST_CASE("syscall sites: code that an FDE leaves out but control flow reaches counts",
+          "[analyze]") {
+  // glibc's clone3 ends its FDE right before `syscall` ("in the child the unwind info will be
+  // wrong"): the instruction lies between two FDEs, reached by falling through.
+  const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  if (!std::filesystem::exists(libc)) {
+    WARN("skipped: no " << libc);
+    return;
+  }
+  const auto elf = ElfFile::load(libc);
+  const auto scan = find_syscall_sites(elf);
+  const auto clone3 = tailor::syscall_number(*tailor::arch_token("x86_64"), "clone3");
+  REQUIRE(clone3);
+  std::uint64_t at = 0;
+  for (const auto& s : scan.sites)
+    if (s.kind == SyscallSite::kSyscall && s.nr == static_cast<std::uint32_t>(*clone3)) at = s.addr;
+  REQUIRE(at != 0);
+  bool in_fde = false;
+  for (const auto& r : elf.unwind_ranges()) in_fde |= at >= r.lo && at < r.hi;
+  CHECK_FALSE(in_fde);  // what makes this case: the site is outside every FDE
+
+  // i386 glibc's signal restorers (`movl $119,%eax; int $0x80`) have neither FDE nor symbol;
+  // sigaction takes their address.
+  const std::string libc32 = "/usr/lib32/libc.so.6";
+  if (!std::filesystem::exists(libc32)) {
+    WARN("skipped: no " << libc32);
+    return;
+  }
+  const auto x86 = *tailor::arch_token("x86");
+  std::set<std::string> names;
+  for (const auto& s : find_syscall_sites(ElfFile::load(libc32)).sites)
+    if (s.nr) names.insert(tailor::syscall_name(x86, *s.nr));
+  CHECK(names.count("sigreturn"));
+  CHECK(names.count("rt_sigreturn"));
+}

@@ -36,9 +36,11 @@ struct AnalyzeStats {
 Profile analyze_binaries(const std::vector<std::string>& binaries, const AnalyzeOptions& opts,
                          AnalyzeStats* stats = nullptr);
 
-// What `record --static` analyses: every ELF executable the recording saw run, and each library
-// the run mapped executable that none of their closures holds (loaded with dlopen: Python's
-// extension modules, plugins), as a library analysed on its own.
+// What `record --static` analyses: every ELF executable the recording saw run, each with the
+// libraries it mapped executable that its closure does not hold (loaded with dlopen: Python's
+// extension modules, plugins) in its own scope, as --dlopen adds them; a mapped library that
+// another one needs counts as that one's dependency. Mappings no analysed executable accounts
+// for are analysed as libraries on their own. Objects are identified by file, not path.
 Profile analyze_recorded(const Profile& recorded, const AnalyzeOptions& opts,
                          AnalyzeStats* stats = nullptr);
 

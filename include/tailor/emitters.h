@@ -71,6 +71,18 @@ struct SeccompOptions {
 // JSON's and the SPO YAML's comment and `tailor generate`'s report say it.
 std::string seccomp_variant(const SeccompOptions& o);
 
+// The architectures a seccomp filter for `p` admits (libseccomp's names, x86_64 first): those
+// the recording used. Static findings never open one: an architecture in which only analysis
+// found syscalls (an `int 0x80` in x86_64 code enters the i386 table) is left out of the
+// filter with its syscalls, and listed in `static_only` so that the caller can say so. A
+// profile without any recorded syscall (analysis alone) admits the architectures of the
+// objects analysed, from their ELF headers.
+struct SeccompArchitectures {
+  std::vector<std::string> allowed;
+  std::vector<std::string> static_only;
+};
+SeccompArchitectures seccomp_architectures(const Profile& p);
+
 // The filter the three seccomp emitters below write, as data: what `tailor run` applies when
 // given a tailor profile and what `tailor diff` compares. Throws tailor::Error if the profile has
 // syscalls of an architecture libseccomp does not know: no runtime could load a filter naming it,
