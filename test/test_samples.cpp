@@ -436,6 +436,7 @@ void check_sample(const std::string& name) {
   }
   REQUIRE(fs::exists(sample(name)));
   std::vector<std::pair<std::string, std::set<std::string>>> seen;
+  std::string why;
   for (const auto& way : ways_to_record()) {
     auto run = record_sample(name, spec, way);
     const auto& rec = run->rec;
@@ -447,6 +448,11 @@ void check_sample(const std::string& name) {
     for (const auto& f : failures) FAIL_CHECK(name << " " << words(way) << ": " << f);
     CHECK(failures.empty());
     seen.emplace_back(words(way), facts(rec.profile, run->work.path()));
+    // Why each capability was counted, so that a difference below names the call and argument.
+    for (const auto* caps : {&rec.profile.capabilities, &rec.profile.capability_hints})
+      for (const auto& [cap, use] : *caps)
+        for (const auto& r : use.reasons)
+          why += "\n  " + words(way) + ": " + cap + " <- " + r.syscall + " " + r.detail;
     if (seen.size() == 1) check_static_recall(name, rec.profile);
   }
   // The backends compared fact by fact (the notify backend against ptrace's seccomp mode).
@@ -457,7 +463,8 @@ void check_sample(const std::string& name) {
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
     std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
     INFO(name << ": only with " << a_name << ": " << join(only_a, [](auto& x) { return x; })
-              << "\n  only with " << b_name << ": " << join(only_b, [](auto& x) { return x; }));
+              << "\n  only with " << b_name << ": " << join(only_b, [](auto& x) { return x; })
+              << why);
     CHECK(only_a.empty());
     CHECK(only_b.empty());
   }
