@@ -300,7 +300,7 @@ FileUse read_file_use(const json& v, const std::string& w) {
 
 // A parsed document to a Profile. Separate from the text so that load_profile_or_policy, which
 // has to parse a file to learn what it is, does not parse a 20 MB profile twice.
-// `streamed_files`: the file entries parse_streaming() already took out of the document.
+// `streamed_files`: the file entries ProfileSax already took out of the document.
 Profile profile_from_document(const json& j,
                               std::map<std::string, FileUse>* streamed_files = nullptr) {
   if (!j.is_object() || !j.contains("tailor"))
@@ -326,7 +326,11 @@ Profile profile_from_document(const json& j,
 
     for (const auto& [path, v] : object_or_empty(member(j, "files", ""), "files").items())
       p.files[path] = read_file_use(v, "files." + path);
-    if (streamed_files) p.files.merge(*streamed_files);  // disjoint: a repeated key is no stream
+    // The entries ProfileSax read: then the document's "files" is empty (see ProfileSax).
+    if (streamed_files && p.files.empty())
+      p.files.swap(*streamed_files);
+    else if (streamed_files)
+      p.files.merge(*streamed_files);
 
     const json& net = object_or_empty(member(j, "network", ""), "network");
     for (const auto& s : array_or_empty(member(net, "sockets", "network"), "network.sockets")) {
@@ -422,74 +426,329 @@ Profile profile_from_document(const json& j,
 }
 
 // The file entries of a big profile are most of it (100k files: 25 MB), and a JSON document
-// holding them costs as much to take apart again as to build. So they are read while the text
-// is parsed: each entry is turned into a FileUse as soon as its object is complete, and left out
-// of the document. Only entries that convert cleanly are taken; anything else (not an object,
-// wrong types) stays in the document, where profile_from_document() meets it and reports it
-// exactly as it always did, first key first. A key seen twice (the document keeps the last) or
-// a second "files" member leaves nothing to the stream: the caller parses again without it.
-struct Streamed {
-  std::map<std::string, FileUse> files;
-  bool again = false;  // parse once more without streaming
+// holding them costs several times more to build and take apart again than the parsing itself.
+// So ProfileSax reads them from the parser's events straight into FileUse values, and builds a
+// document (as json::parse would) of everything else, where "files" is an empty object.
+//
+// Only entries of the shape to_json() writes are read that way: an object of the known keys
+// (any others skipped) with values of the right types. Anything else (an entry that is not an
+// object, a value of another type, a key twice, "static" evidence) stops the fast path, and
+// the text is parsed again the plain way: profile_from_document() then meets the entry in the
+// document and reports (or reads) it exactly as it always did, first key first. So the errors
+// and results of odd input do not depend on this optimisation.
+class ProfileSax {
+ public:
+  ProfileSax(json& doc, std::map<std::string, FileUse>& files, bool allow_exceptions)
+      : dom_(doc, allow_exceptions), files_(files), allow_exceptions_(allow_exceptions) {}
+
+  bool again() const { return again_; }
+  bool errored() const { return errored_; }
+
+  // Values that are not containers: in the document, or one of the entry's.
+  bool null() {
+    if (mode_ != Mode::kDom) return scalar(Kind::kNull, 0);
+    pending_files_ = false;
+    return dom_.null();
+  }
+  bool boolean(bool v) {
+    if (mode_ != Mode::kDom) return scalar(Kind::kBool, v);
+    pending_files_ = false;
+    return dom_.boolean(v);
+  }
+  bool number_integer(json::number_integer_t v) {
+    // The lexer gives non-negative integers as unsigned; only "-0" comes here as a zero.
+    if (mode_ != Mode::kDom)
+      return scalar(v < 0 ? Kind::kOther : Kind::kUint, static_cast<std::uint64_t>(v));
+    pending_files_ = false;
+    return dom_.number_integer(v);
+  }
+  bool number_unsigned(json::number_unsigned_t v) {
+    if (mode_ != Mode::kDom) return scalar(Kind::kUint, v);
+    pending_files_ = false;
+    return dom_.number_unsigned(v);
+  }
+  bool number_float(json::number_float_t v, const std::string& s) {
+    if (mode_ != Mode::kDom) return scalar(Kind::kOther, 0);
+    pending_files_ = false;
+    return dom_.number_float(v, s);
+  }
+  bool string(std::string& v) {
+    if (mode_ == Mode::kList && list_) {
+      list_->insert(v);
+      return true;
+    }
+    if (mode_ != Mode::kDom) return scalar(Kind::kOther, 0);
+    pending_files_ = false;
+    return dom_.string(v);
+  }
+  bool binary(json::binary_t& v) { return mode_ == Mode::kDom ? dom_.binary(v) : stop(); }
+
+  bool key(std::string& k) {
+    switch (mode_) {
+      case Mode::kDom:
+        if (depth_ == 1 && k == "files") {
+          if (seen_files_) return stop();  // the document keeps the last one
+          seen_files_ = pending_files_ = true;
+        }
+        return dom_.key(k);
+      case Mode::kFiles: {
+        const std::size_t before = files_.size();
+        entry_ = &files_.emplace_hint(files_.end(), k, FileUse{})->second;
+        if (files_.size() == before) return stop();  // a path twice: the document keeps the last
+        seen_ = 0;
+        has_by_ = false;
+        count_ = 0;
+        succeeded_ = true;
+        return true;
+      }
+      case Mode::kEntry:
+        field_ = field(k);
+        if (field_ == Field::kStatic) return stop();
+        if (field_ != Field::kOther) {
+          if (seen_ & (1u << static_cast<unsigned>(field_))) return stop();
+          seen_ |= 1u << static_cast<unsigned>(field_);
+        }
+        return true;
+      case Mode::kBy:
+        exe_ = k;
+        return true;
+      default:
+        return true;  // kList cannot hold keys; kSkip ignores them
+    }
+  }
+
+  bool start_object(std::size_t len) {
+    ++depth_;
+    switch (mode_) {
+      case Mode::kDom:
+        if (pending_files_) {
+          // The document gets "files": {}; the entries go to `files_`.
+          pending_files_ = false;
+          dom_.start_object(len);
+          dom_.end_object();
+          mode_ = Mode::kFiles;
+          return true;
+        }
+        return dom_.start_object(len);
+      case Mode::kFiles:
+        mode_ = Mode::kEntry;
+        return true;
+      case Mode::kEntry:
+        if (field_ == Field::kBy) {
+          mode_ = Mode::kBy;
+          has_by_ = true;
+          return true;
+        }
+        return field_ == Field::kOther ? skip() : stop();
+      case Mode::kSkip:
+        return true;
+      default:
+        return stop();
+    }
+  }
+  bool end_object() {
+    --depth_;
+    switch (mode_) {
+      case Mode::kDom:
+        return dom_.end_object();
+      case Mode::kFiles:
+        mode_ = Mode::kDom;
+        return true;
+      case Mode::kEntry:
+        // As read_ev(): "by" when present, else a positive "count" by an unknown executable.
+        if (!has_by_ && count_ > 0) entry_->ev.by[""] += count_;
+        entry_->succeeded = succeeded_;
+        mode_ = Mode::kFiles;
+        return true;
+      case Mode::kBy:
+        mode_ = Mode::kEntry;
+        return true;
+      default:
+        return end_skip();
+    }
+  }
+  bool start_array(std::size_t len) {
+    ++depth_;
+    switch (mode_) {
+      case Mode::kDom:
+        pending_files_ = false;  // not an object: the document reports it
+        return dom_.start_array(len);
+      case Mode::kEntry:
+        list_ = field_ == Field::kAccess   ? &entry_->access
+                : field_ == Field::kErrors ? &entry_->errors
+                : field_ == Field::kTypes  ? &entry_->types
+                                           : nullptr;
+        if (list_ || field_ == Field::kPids) {
+          mode_ = Mode::kList;
+          return true;
+        }
+        return field_ == Field::kOther ? skip() : stop();
+      case Mode::kSkip:
+        return true;
+      default:
+        return stop();
+    }
+  }
+  bool end_array() {
+    --depth_;
+    switch (mode_) {
+      case Mode::kDom:
+        return dom_.end_array();
+      case Mode::kList:
+        mode_ = Mode::kEntry;
+        return true;
+      default:
+        return end_skip();
+    }
+  }
+
+  template <typename Exception>
+  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                   const Exception& ex) {
+    errored_ = true;
+    if (allow_exceptions_) throw ex;
+    return false;
+  }
+
+ private:
+  enum class Mode { kDom, kFiles, kEntry, kBy, kList, kSkip };
+  enum class Field { kAccess, kErrors, kTypes, kPids, kBy, kCount, kSucceeded, kStatic, kOther };
+  enum class Kind { kNull, kBool, kUint, kOther };
+
+  static unsigned bit(Field f) { return 1u << static_cast<unsigned>(f); }
+  static Field field(const std::string& k) {
+    static const std::pair<const char*, Field> kFields[] = {
+        {"access", Field::kAccess}, {"by", Field::kBy},      {"count", Field::kCount},
+        {"errors", Field::kErrors}, {"pids", Field::kPids},  {"succeeded", Field::kSucceeded},
+        {"static", Field::kStatic}, {"types", Field::kTypes}};
+    for (const auto& [name, f] : kFields)
+      if (k == name) return f;
+    return Field::kOther;
+  }
+
+  bool stop() {
+    again_ = true;
+    return false;
+  }
+  bool skip() {
+    mode_ = Mode::kSkip;
+    skip_depth_ = depth_ - 1;
+    return true;
+  }
+  bool end_skip() {
+    if (mode_ == Mode::kSkip && depth_ == skip_depth_) mode_ = Mode::kEntry;
+    return true;
+  }
+
+  // A value that is not a container, in the "files" object. `n`: the number or the boolean.
+  bool scalar(Kind kind, std::uint64_t n) {
+    switch (mode_) {
+      case Mode::kEntry:
+        if (kind == Kind::kNull) return true;  // as if absent
+        if (field_ == Field::kCount && kind == Kind::kUint) {
+          count_ = n;
+          return true;
+        }
+        if (field_ == Field::kSucceeded && kind == Kind::kBool) {
+          succeeded_ = n != 0;
+          return true;
+        }
+        return field_ == Field::kOther || stop();
+      case Mode::kBy:
+        if (kind != Kind::kUint) return stop();
+        entry_->ev.by[exe_] = n;  // the document keeps the last of a repeated key
+        return true;
+      case Mode::kList:
+        if (kind != Kind::kUint || field_ != Field::kPids || n > 0xffffffffu) return stop();
+        entry_->pids.insert(static_cast<std::uint32_t>(n));
+        return true;
+      case Mode::kSkip:
+        return true;
+      default:
+        return stop();  // an entry that is not an object
+    }
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::map<std::string, FileUse>& files_;
+  const bool allow_exceptions_;
+  bool again_ = false, errored_ = false;
+  Mode mode_ = Mode::kDom;
+  std::size_t depth_ = 0, skip_depth_ = 0;
+  bool seen_files_ = false, pending_files_ = false;
+  // the entry being read
+  FileUse* entry_ = nullptr;
+  unsigned seen_ = 0;  // fields seen, by bit()
+  Field field_ = Field::kOther;
+  std::set<std::string>* list_ = nullptr;
+  std::string exe_;
+  bool has_by_ = false;
+  std::uint64_t count_ = 0;
+  bool succeeded_ = true;
 };
 
-json parse_streaming(std::string_view text, Streamed& out, bool allow_exceptions) {
-  std::string top_key, path;
-  bool in_files = false, seen_files = false;
-  std::set<std::string> kept;  // entries left in the document
-  auto cb = [&](int depth, json::parse_event_t ev, json& parsed) {
-    using E = json::parse_event_t;
-    if (out.again) return true;
-    if (depth == 1 && ev == E::key) {
-      top_key = parsed.get<std::string>();
-    } else if (depth == 1 && ev == E::object_start && top_key == "files") {
-      if (seen_files) out.again = true;
-      in_files = seen_files = true;
-    } else if (depth == 1 && ev == E::object_end) {
-      in_files = false;
-    } else if (in_files && depth == 2 && ev == E::key) {
-      path = parsed.get<std::string>();
-      if (out.files.count(path) || kept.count(path)) out.again = true;
-    } else if (in_files && depth == 2 && ev == E::object_end) {
-      try {
-        out.files.emplace(path, read_file_use(parsed, "files." + path));
-        return false;
-      } catch (const Error&) {
-      } catch (const json::exception&) {
-      }
-      kept.insert(path);
-    } else if (in_files && depth == 2 && (ev == E::value || ev == E::array_end)) {
-      kept.insert(path);
-    }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), cb, allow_exceptions);
+// Parses `text` with its file entries read into `files`. Returns the document of the rest
+// (discarded on a syntax error without exceptions), or sets `again` when the text has to be
+// parsed the plain way (see ProfileSax).
+json parse_profile_text(std::string_view text, std::map<std::string, FileUse>& files, bool& again,
+                        bool allow_exceptions) {
+  json doc;
+  ProfileSax sax(doc, files, allow_exceptions);
+  json::sax_parse(text.begin(), text.end(), &sax);
+  if (sax.again()) {
+    again = true;
+    files.clear();
+    return json(json::value_t::discarded);
+  }
+  if (sax.errored()) return json(json::value_t::discarded);
+  return doc;
 }
 
 }  // namespace
 
 Profile profile_from_json(std::string_view text) {
   json j;
-  Streamed streamed;
+  std::map<std::string, FileUse> files;
   try {
-    j = parse_streaming(text, streamed, true);
-    if (streamed.again) {
-      streamed.files.clear();
-      j = json::parse(text.begin(), text.end());
-    }
+    bool again = false;
+    j = parse_profile_text(text, files, again, true);
+    if (again) j = json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     throw Error(std::string("not valid JSON: ") + e.what());
   }
-  return profile_from_document(j, &streamed.files);
+  return profile_from_document(j, &files);
 }
 
+// One read into a string of the file's size (a stream through an ostringstream copied a 25 MB
+// profile twice); pipes and /proc files, whose size says nothing, are read until EOF.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  return ss.str();
+  auto fail = [&] { throw Error("cannot read " + path + ": " + std::strerror(errno)); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail();
+  struct stat st {};
+  std::string out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t have = 0;
+  char chunk[65536];  // beyond the size fstat gave
+  for (;;) {
+    const bool in_place = have < out.size();
+    const ssize_t n = in_place ? ::read(fd, out.data() + have, out.size() - have)
+                               : ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
+      fail();
+    }
+    if (n == 0) break;
+    if (!in_place) out.append(chunk, static_cast<std::size_t>(n));
+    have += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(have);
+  return out;
 }
 
 void write_file_atomic(const std::string& path, std::string_view data) {
@@ -535,18 +794,16 @@ void write_file_atomic(const std::string& path, std::string_view data) {
 
 ProfileOrPolicy load_profile_or_policy(const std::string& path) {
   const std::string text = read_file(path);  // its error names the path already
-  Streamed streamed;
-  json j = parse_streaming(text, streamed, false);
-  if (streamed.again) {
-    streamed.files.clear();
-    j = json::parse(text, nullptr, false);
-  }
+  std::map<std::string, FileUse> files;
+  bool again = false;
+  json j = parse_profile_text(text, files, again, false);
+  if (again) j = json::parse(text, nullptr, false);
   if (j.is_discarded())
     throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
   ProfileOrPolicy out;
   try {
     if (j.is_object() && j.contains("tailor"))
-      out.profile = profile_from_document(j, &streamed.files);
+      out.profile = profile_from_document(j, &files);
     else
       out.policy = seccomp_policy_from_json(text);
   } catch (const Error& e) {
