@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -51,6 +53,126 @@ json ev_map(const std::map<K, Evidence>& m, KeyFn key) {
   json j = json::object();
   for (const auto& [k, ev] : m) j[key(k)] = ev_json(ev);
   return j;
+}
+
+// ---- writing the file entries -----------------------------------------------------------------
+//
+// A big profile is mostly file entries (100k files: 25 MB of JSON), and building a document of
+// them only to print it took most of to_json()'s time and memory. They are printed directly,
+// byte for byte as nlohmann's dump(2) prints the document to_json() used to build for them (the
+// test "json: file entries are written as the document would print them" compares the two).
+
+// Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
+// U+FFFD in place of the bad bytes rather than losing the whole recording. Strings of printable
+// ASCII without quotes or backslashes print as they are; others go through nlohmann's escaping.
+void append_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+// A value dump(2) printed at the top level, as it prints it `indent` spaces deeper: every line
+// but the first moves right (a string never holds a raw newline: dump() escapes it).
+void append_indented(std::string& out, const std::string& dumped, std::size_t indent) {
+  std::size_t at = 0;
+  for (std::size_t nl = dumped.find('\n'); nl != std::string::npos; nl = dumped.find('\n', at)) {
+    out.append(dumped, at, nl + 1 - at);
+    out.append(indent, ' ');
+    at = nl + 1;
+  }
+  out.append(dumped, at);
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+// A member of an entry (6 spaces deep) holding a set of strings or numbers.
+template <typename T>
+void append_array(std::string& out, const char* key, const std::set<T>& values) {
+  out += ",\n      \"";
+  out += key;
+  out += "\": ";
+  if (values.empty()) {
+    out += "[]";
+    return;
+  }
+  out += '[';
+  for (const auto& v : values) {
+    out += v == *values.begin() ? "\n        " : ",\n        ";
+    if constexpr (std::is_same_v<T, std::string>)
+      append_string(out, v);
+    else
+      append_number(out, v);
+  }
+  out += "\n      ]";
+}
+
+// The "files" object, as the document's "files" member (2 spaces deep) prints.
+void write_files(std::string& out, const std::map<std::string, FileUse>& files) {
+  if (files.empty()) {
+    out += "{}";
+    return;
+  }
+  out += '{';
+  for (const auto& [path, use] : files) {
+    out += &path == &files.begin()->first ? "\n    " : ",\n    ";
+    append_string(out, path);
+    out += ": ";
+    if (!use.ev.sites.empty()) {
+      // Static evidence on a file (not something tailor records): the document's way.
+      json f = ev_json(use.ev);
+      f["access"] = use.access;
+      if (!use.errors.empty()) f["errors"] = use.errors;
+      if (!use.pids.empty()) f["pids"] = use.pids;
+      f["succeeded"] = use.succeeded;
+      if (!use.types.empty()) f["types"] = use.types;
+      append_indented(out, f.dump(2, ' ', false, json::error_handler_t::replace), 4);
+      continue;
+    }
+    // The keys in the document's (sorted) order: access, by, count, errors, pids, succeeded,
+    // types; "access", "by" and "count" always, the sets when not empty.
+    out += "{\n      \"access\": ";
+    if (use.access.empty()) {
+      out += "[]";
+    } else {
+      out += '[';
+      for (const auto& a : use.access) {
+        out += &a == &*use.access.begin() ? "\n        " : ",\n        ";
+        append_string(out, a);
+      }
+      out += "\n      ]";
+    }
+    out += ",\n      \"by\": ";
+    if (use.ev.by.empty()) {
+      out += "{}";
+    } else {
+      out += '{';
+      for (const auto& [exe, n] : use.ev.by) {
+        out += &exe == &use.ev.by.begin()->first ? "\n        " : ",\n        ";
+        append_string(out, exe);
+        out += ": ";
+        append_number(out, n);
+      }
+      out += "\n      }";
+    }
+    out += ",\n      \"count\": ";
+    append_number(out, use.ev.count());
+    if (!use.errors.empty()) append_array(out, "errors", use.errors);
+    if (!use.pids.empty()) append_array(out, "pids", use.pids);
+    out += use.succeeded ? ",\n      \"succeeded\": true" : ",\n      \"succeeded\": false";
+    if (!use.types.empty()) append_array(out, "types", use.types);
+    out += "\n    }";
+  }
+  out += "\n  }";
 }
 
 json caps_json(const std::map<std::string, CapUse>& caps) {
@@ -199,16 +321,7 @@ std::string to_json(const Profile& p) {
   for (const auto& [arch, calls] : p.syscalls)
     j["syscalls"][arch] = ev_map(calls, [](const std::string& s) { return s; });
 
-  j["files"] = json::object();
-  for (const auto& [path, use] : p.files) {
-    json f = ev_json(use.ev);
-    f["access"] = use.access;
-    if (!use.errors.empty()) f["errors"] = use.errors;
-    if (!use.pids.empty()) f["pids"] = use.pids;
-    f["succeeded"] = use.succeeded;
-    if (!use.types.empty()) f["types"] = use.types;
-    j["files"][path] = std::move(f);
-  }
+  j["files"] = nullptr;  // its place: written by write_files()
 
   json net = json::object();
   net["sockets"] = json::array();
@@ -271,9 +384,23 @@ std::string to_json(const Profile& p) {
     for (const auto& [name, by] : p.analysis.missing) st["missing"][name] = by;
     j["static"] = std::move(st);
   }
-  // Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
-  // U+FFFD in place of the bad bytes rather than losing the whole recording.
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // The document as j.dump(2) writes it, member by member, with the file entries written
+  // straight from the profile (see write_files()).
+  std::string out;
+  out.reserve(p.files.size() * 256 + 4096);
+  out += "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it != j.begin()) out += ",\n";
+    out += "  ";
+    append_string(out, it.key());
+    out += ": ";
+    if (it.key() == "files")
+      write_files(out, p.files);
+    else
+      append_indented(out, it->dump(2, ' ', false, json::error_handler_t::replace), 2);
+  }
+  out += "\n}\n";
+  return out;
 }
 
 namespace {
