@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -427,7 +428,7 @@ FileUse read_file_use(const json& v, const std::string& w) {
 
 // A parsed document to a Profile. Separate from the text so that load_profile_or_policy, which
 // has to parse a file to learn what it is, does not parse a 20 MB profile twice.
-// `streamed_files`: the file entries ProfileSax already took out of the document.
+// `streamed_files`: the file entries FilesReader already took out of the document.
 Profile profile_from_document(const json& j,
                               std::map<std::string, FileUse>* streamed_files = nullptr) {
   if (!j.is_object() || !j.contains("tailor"))
@@ -453,7 +454,7 @@ Profile profile_from_document(const json& j,
 
     for (const auto& [path, v] : object_or_empty(member(j, "files", ""), "files").items())
       p.files[path] = read_file_use(v, "files." + path);
-    // The entries ProfileSax read: then the document's "files" is empty (see ProfileSax).
+    // The entries FilesReader read: then the document's "files" is empty.
     if (streamed_files && p.files.empty())
       p.files.swap(*streamed_files);
     else if (streamed_files)
@@ -552,283 +553,368 @@ Profile profile_from_document(const json& j,
   return p;
 }
 
-// The file entries of a big profile are most of it (100k files: 25 MB), and a JSON document
-// holding them costs several times more to build and take apart again than the parsing itself.
-// So ProfileSax reads them from the parser's events straight into FileUse values, and builds a
-// document (as json::parse would) of everything else, where "files" is an empty object.
+// ---- the file entries, read fast ---------------------------------------------------------------
 //
-// Only entries of the shape to_json() writes are read that way: an object of the known keys
-// (any others skipped) with values of the right types. Anything else (an entry that is not an
-// object, a value of another type, a key twice, "static" evidence) stops the fast path, and
-// the text is parsed again the plain way: profile_from_document() then meets the entry in the
-// document and reports (or reads) it exactly as it always did, first key first. So the errors
-// and results of odd input do not depend on this optimisation.
-class ProfileSax {
+// The file entries of a big profile are most of it (100k files: 25 MB), and a JSON document
+// holding them costs several times more to build and take apart again than reading them; even
+// nlohmann's lexer alone, going byte by byte, costs more than all the rest of loading. So the
+// "files" member is read by FilesReader, a strict parser for exactly the shape to_json() writes
+// (an object of path -> {access, by, count, errors, pids, succeeded, types} with values of those
+// types, or null), straight into FileUse values; the rest of the text, with "files": {} in their
+// place, is parsed as usual. Anything else at all (a key it does not know, a value of another
+// type, a key twice, a number with a fraction, text that is not JSON) and the whole text is
+// parsed the plain way, where profile_from_document() meets it and reads or reports it as it
+// always did. So what a file means, and what is wrong with a bad one, do not depend on this.
+
+class FilesReader {
  public:
-  ProfileSax(json& doc, std::map<std::string, FileUse>& files, bool allow_exceptions)
-      : dom_(doc, allow_exceptions), files_(files), allow_exceptions_(allow_exceptions) {}
+  FilesReader(std::string_view text, std::map<std::string, FileUse>& files)
+      : t_(text), files_(files) {}
 
-  bool again() const { return again_; }
-  bool errored() const { return errored_; }
-
-  // Values that are not containers: in the document, or one of the entry's.
-  bool null() {
-    if (mode_ != Mode::kDom) return scalar(Kind::kNull, 0);
-    pending_files_ = false;
-    return dom_.null();
-  }
-  bool boolean(bool v) {
-    if (mode_ != Mode::kDom) return scalar(Kind::kBool, v);
-    pending_files_ = false;
-    return dom_.boolean(v);
-  }
-  bool number_integer(json::number_integer_t v) {
-    // The lexer gives non-negative integers as unsigned; only "-0" comes here as a zero.
-    if (mode_ != Mode::kDom)
-      return scalar(v < 0 ? Kind::kOther : Kind::kUint, static_cast<std::uint64_t>(v));
-    pending_files_ = false;
-    return dom_.number_integer(v);
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
-    if (mode_ != Mode::kDom) return scalar(Kind::kUint, v);
-    pending_files_ = false;
-    return dom_.number_unsigned(v);
-  }
-  bool number_float(json::number_float_t v, const std::string& s) {
-    if (mode_ != Mode::kDom) return scalar(Kind::kOther, 0);
-    pending_files_ = false;
-    return dom_.number_float(v, s);
-  }
-  bool string(std::string& v) {
-    if (mode_ == Mode::kList && list_) {
-      list_->insert(v);
-      return true;
-    }
-    if (mode_ != Mode::kDom) return scalar(Kind::kOther, 0);
-    pending_files_ = false;
-    return dom_.string(v);
-  }
-  bool binary(json::binary_t& v) { return mode_ == Mode::kDom ? dom_.binary(v) : stop(); }
-
-  bool key(std::string& k) {
-    switch (mode_) {
-      case Mode::kDom:
-        if (depth_ == 1 && k == "files") {
-          if (seen_files_) return stop();  // the document keeps the last one
-          seen_files_ = pending_files_ = true;
-        }
-        return dom_.key(k);
-      case Mode::kFiles: {
+  // The object at `at`, read into the map; `at` is left after it. False: not of that shape.
+  bool read_files(std::size_t& at) {
+    i_ = at;
+    if (!eat('{')) return false;
+    ws();
+    if (!eat('}')) {
+      do {
+        ws();
+        if (!string(str_)) return false;
+        ws();
+        if (!eat(':')) return false;
+        ws();
         const std::size_t before = files_.size();
-        entry_ = &files_.emplace_hint(files_.end(), k, FileUse{})->second;
-        if (files_.size() == before) return stop();  // a path twice: the document keeps the last
-        seen_ = 0;
-        has_by_ = false;
-        count_ = 0;
-        succeeded_ = true;
-        return true;
-      }
-      case Mode::kEntry:
-        field_ = field(k);
-        if (field_ == Field::kStatic) return stop();
-        if (field_ != Field::kOther) {
-          if (seen_ & (1u << static_cast<unsigned>(field_))) return stop();
-          seen_ |= 1u << static_cast<unsigned>(field_);
-        }
-        return true;
-      case Mode::kBy:
-        exe_ = k;
-        return true;
-      default:
-        return true;  // kList cannot hold keys; kSkip ignores them
+        FileUse& use = files_.emplace_hint(files_.end(), str_, FileUse{})->second;
+        if (files_.size() == before || !entry(use)) return false;  // a path twice, or not simple
+        ws();
+      } while (eat(','));
+      if (!eat('}')) return false;
     }
-  }
-
-  bool start_object(std::size_t len) {
-    ++depth_;
-    switch (mode_) {
-      case Mode::kDom:
-        if (pending_files_) {
-          // The document gets "files": {}; the entries go to `files_`.
-          pending_files_ = false;
-          dom_.start_object(len);
-          dom_.end_object();
-          mode_ = Mode::kFiles;
-          return true;
-        }
-        return dom_.start_object(len);
-      case Mode::kFiles:
-        mode_ = Mode::kEntry;
-        return true;
-      case Mode::kEntry:
-        if (field_ == Field::kBy) {
-          mode_ = Mode::kBy;
-          has_by_ = true;
-          return true;
-        }
-        return field_ == Field::kOther ? skip() : stop();
-      case Mode::kSkip:
-        return true;
-      default:
-        return stop();
-    }
-  }
-  bool end_object() {
-    --depth_;
-    switch (mode_) {
-      case Mode::kDom:
-        return dom_.end_object();
-      case Mode::kFiles:
-        mode_ = Mode::kDom;
-        return true;
-      case Mode::kEntry:
-        // As read_ev(): "by" when present, else a positive "count" by an unknown executable.
-        if (!has_by_ && count_ > 0) entry_->ev.by[""] += count_;
-        entry_->succeeded = succeeded_;
-        mode_ = Mode::kFiles;
-        return true;
-      case Mode::kBy:
-        mode_ = Mode::kEntry;
-        return true;
-      default:
-        return end_skip();
-    }
-  }
-  bool start_array(std::size_t len) {
-    ++depth_;
-    switch (mode_) {
-      case Mode::kDom:
-        pending_files_ = false;  // not an object: the document reports it
-        return dom_.start_array(len);
-      case Mode::kEntry:
-        list_ = field_ == Field::kAccess   ? &entry_->access
-                : field_ == Field::kErrors ? &entry_->errors
-                : field_ == Field::kTypes  ? &entry_->types
-                                           : nullptr;
-        if (list_ || field_ == Field::kPids) {
-          mode_ = Mode::kList;
-          return true;
-        }
-        return field_ == Field::kOther ? skip() : stop();
-      case Mode::kSkip:
-        return true;
-      default:
-        return stop();
-    }
-  }
-  bool end_array() {
-    --depth_;
-    switch (mode_) {
-      case Mode::kDom:
-        return dom_.end_array();
-      case Mode::kList:
-        mode_ = Mode::kEntry;
-        return true;
-      default:
-        return end_skip();
-    }
-  }
-
-  template <typename Exception>
-  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
-                   const Exception& ex) {
-    errored_ = true;
-    if (allow_exceptions_) throw ex;
-    return false;
+    at = i_;
+    return true;
   }
 
  private:
-  enum class Mode { kDom, kFiles, kEntry, kBy, kList, kSkip };
-  enum class Field { kAccess, kErrors, kTypes, kPids, kBy, kCount, kSucceeded, kStatic, kOther };
-  enum class Kind { kNull, kBool, kUint, kOther };
+  bool entry(FileUse& use) {
+    if (!eat('{')) return false;
+    unsigned seen = 0;
+    bool has_by = false, succeeded = true;
+    std::uint64_t count = 0;
+    ws();
+    if (!eat('}')) {
+      do {
+        ws();
+        if (!string(str_)) return false;
+        ws();
+        if (!eat(':')) return false;
+        ws();
+        const unsigned f = field(str_);
+        if (!f || (seen & f)) return false;  // a key this does not read, or a key twice
+        seen |= f;
+        if (literal("null")) {
+          // as if absent, which for "by" means "count" counts
+        } else if (f == kAccess || f == kErrors || f == kTypes) {
+          if (!strings(f == kAccess ? use.access : f == kErrors ? use.errors : use.types))
+            return false;
+        } else if (f == kPids) {
+          if (!pids(use.pids)) return false;
+        } else if (f == kBy) {
+          if (!by(use.ev.by)) return false;
+          has_by = true;
+        } else if (f == kCount) {
+          if (!number(count)) return false;
+        } else if (literal("true")) {
+          succeeded = true;
+        } else if (literal("false")) {
+          succeeded = false;
+        } else {
+          return false;
+        }
+        ws();
+      } while (eat(','));
+      if (!eat('}')) return false;
+    }
+    // As read_ev(): "by" when present, else a positive "count" by an unknown executable.
+    if (!has_by && count > 0) use.ev.by[""] += count;
+    use.succeeded = succeeded;
+    return true;
+  }
 
-  static unsigned bit(Field f) { return 1u << static_cast<unsigned>(f); }
-  static Field field(const std::string& k) {
-    static const std::pair<const char*, Field> kFields[] = {
-        {"access", Field::kAccess}, {"by", Field::kBy},      {"count", Field::kCount},
-        {"errors", Field::kErrors}, {"pids", Field::kPids},  {"succeeded", Field::kSucceeded},
-        {"static", Field::kStatic}, {"types", Field::kTypes}};
+  static constexpr unsigned kAccess = 1, kBy = 2, kCount = 4, kErrors = 8, kPids = 16,
+                            kSucceeded = 32, kTypes = 64;
+  static unsigned field(const std::string& k) {
+    static const std::pair<std::string_view, unsigned> kFields[] = {
+        {"access", kAccess}, {"by", kBy},       {"count", kCount},        {"errors", kErrors},
+        {"pids", kPids},     {"types", kTypes}, {"succeeded", kSucceeded}};
     for (const auto& [name, f] : kFields)
       if (k == name) return f;
-    return Field::kOther;
+    return 0;
   }
 
-  bool stop() {
-    again_ = true;
-    return false;
+  bool strings(std::set<std::string>& out) {
+    if (!eat('[')) return false;
+    ws();
+    if (eat(']')) return true;
+    do {
+      ws();
+      if (!string(str_)) return false;
+      out.insert(str_);
+      ws();
+    } while (eat(','));
+    return eat(']');
   }
-  bool skip() {
-    mode_ = Mode::kSkip;
-    skip_depth_ = depth_ - 1;
-    return true;
+  bool pids(std::set<std::uint32_t>& out) {
+    if (!eat('[')) return false;
+    ws();
+    if (eat(']')) return true;
+    do {
+      ws();
+      std::uint64_t n = 0;
+      if (!number(n) || n > 0xffffffffu) return false;
+      out.insert(static_cast<std::uint32_t>(n));
+      ws();
+    } while (eat(','));
+    return eat(']');
   }
-  bool end_skip() {
-    if (mode_ == Mode::kSkip && depth_ == skip_depth_) mode_ = Mode::kEntry;
-    return true;
+  bool by(std::map<std::string, std::uint64_t>& out) {
+    if (!eat('{')) return false;
+    ws();
+    if (eat('}')) return true;
+    do {
+      ws();
+      if (!string(str_)) return false;
+      ws();
+      if (!eat(':')) return false;
+      ws();
+      std::uint64_t n = 0;
+      if (!number(n)) return false;
+      out[str_] = n;  // the document keeps the last of a repeated key
+      ws();
+    } while (eat(','));
+    return eat('}');
   }
 
-  // A value that is not a container, in the "files" object. `n`: the number or the boolean.
-  bool scalar(Kind kind, std::uint64_t n) {
-    switch (mode_) {
-      case Mode::kEntry:
-        if (kind == Kind::kNull) return true;  // as if absent
-        if (field_ == Field::kCount && kind == Kind::kUint) {
-          count_ = n;
-          return true;
-        }
-        if (field_ == Field::kSucceeded && kind == Kind::kBool) {
-          succeeded_ = n != 0;
-          return true;
-        }
-        return field_ == Field::kOther || stop();
-      case Mode::kBy:
-        if (kind != Kind::kUint) return stop();
-        entry_->ev.by[exe_] = n;  // the document keeps the last of a repeated key
+  // A non-negative integer as JSON writes it ("0" or no leading zero) that fits 64 bits; not
+  // one followed by a fraction or an exponent, which the document would hold as a float.
+  bool number(std::uint64_t& out) {
+    if (i_ >= t_.size() || !digit(t_[i_])) return false;
+    if (t_[i_] == '0') {
+      ++i_;
+      out = 0;
+    } else {
+      std::uint64_t v = 0;
+      for (; i_ < t_.size() && digit(t_[i_]); ++i_) {
+        const auto d = static_cast<std::uint64_t>(t_[i_] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+      }
+      out = v;
+    }
+    return i_ >= t_.size() || !(digit(t_[i_]) || t_[i_] == '.' || t_[i_] == 'e' || t_[i_] == 'E');
+  }
+
+  // A string as JSON allows it: no raw control characters, well-formed UTF-8 (RFC 3629, as the
+  // document's reader checks it), escapes decoded (\u ones with their surrogate pairs).
+  bool string(std::string& out) {
+    if (!eat('"')) return false;
+    out.clear();
+    std::size_t plain = i_;
+    for (;;) {
+      if (i_ >= t_.size()) return false;
+      const auto c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        out.append(t_.data() + plain, i_ - plain);
+        ++i_;
         return true;
-      case Mode::kList:
-        if (kind != Kind::kUint || field_ != Field::kPids || n > 0xffffffffu) return stop();
-        entry_->pids.insert(static_cast<std::uint32_t>(n));
-        return true;
-      case Mode::kSkip:
-        return true;
-      default:
-        return stop();  // an entry that is not an object
+      }
+      if (c < 0x20) return false;
+      if (c < 0x80 && c != '\\') {
+        ++i_;
+        continue;
+      }
+      if (c >= 0x80) {
+        const std::size_t n = utf8_length(i_);
+        if (!n) return false;
+        i_ += n;
+        continue;
+      }
+      out.append(t_.data() + plain, i_ - plain);
+      if (++i_ >= t_.size()) return false;
+      const char e = t_[i_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out += e;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u':
+          if (!unicode_escape(out)) return false;
+          break;
+        default:
+          return false;
+      }
+      plain = i_;
     }
   }
 
-  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  // After "\u": 4 hex digits, a surrogate pair's second half after a first, as UTF-8.
+  bool unicode_escape(std::string& out) {
+    auto hex4 = [&](std::uint32_t& v) {
+      if (i_ + 4 > t_.size()) return false;
+      v = 0;
+      for (int k = 0; k < 4; ++k) {
+        const char h = t_[i_++];
+        const int d = digit(h)                 ? h - '0'
+                      : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                      : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                               : -1;
+        if (d < 0) return false;
+        v = v * 16 + static_cast<std::uint32_t>(d);
+      }
+      return true;
+    };
+    std::uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a second half alone
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      std::uint32_t low = 0;
+      if (i_ + 2 > t_.size() || t_[i_] != '\\' || t_[i_ + 1] != 'u') return false;
+      i_ += 2;
+      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return true;
+  }
+
+  // Length of the well-formed UTF-8 sequence at `at` (Unicode 3-7), 0 if there is none.
+  std::size_t utf8_length(std::size_t at) const {
+    auto byte = [&](std::size_t k) {
+      return at + k < t_.size() ? static_cast<unsigned char>(t_[at + k]) : 0u;
+    };
+    auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+    const unsigned b0 = byte(0), b1 = byte(1);
+    if (in(b0, 0xC2, 0xDF)) return in(b1, 0x80, 0xBF) ? 2 : 0;
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned hi = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF;
+    if (in(b0, 0xE0, 0xEF)) return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
+    if (in(b0, 0xF0, 0xF4))
+      return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
+    return 0;
+  }
+
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  void ws() {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t'))
+      ++i_;
+  }
+  bool eat(char c) {
+    if (i_ >= t_.size() || t_[i_] != c) return false;
+    ++i_;
+    return true;
+  }
+  bool literal(std::string_view word) {
+    if (t_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  std::string_view t_;
   std::map<std::string, FileUse>& files_;
-  const bool allow_exceptions_;
-  bool again_ = false, errored_ = false;
-  Mode mode_ = Mode::kDom;
-  std::size_t depth_ = 0, skip_depth_ = 0;
-  bool seen_files_ = false, pending_files_ = false;
-  // the entry being read
-  FileUse* entry_ = nullptr;
-  unsigned seen_ = 0;  // fields seen, by bit()
-  Field field_ = Field::kOther;
-  std::set<std::string>* list_ = nullptr;
-  std::string exe_;
-  bool has_by_ = false;
-  std::uint64_t count_ = 0;
-  bool succeeded_ = true;
+  std::size_t i_ = 0;
+  std::string str_;
 };
 
-// Parses `text` with its file entries read into `files`. Returns the document of the rest
-// (discarded on a syntax error without exceptions), or sets `again` when the text has to be
-// parsed the plain way (see ProfileSax).
-json parse_profile_text(std::string_view text, std::map<std::string, FileUse>& files, bool& again,
-                        bool allow_exceptions) {
-  json doc;
-  ProfileSax sax(doc, files, allow_exceptions);
-  json::sax_parse(text.begin(), text.end(), &sax);
-  if (sax.again()) {
-    again = true;
-    files.clear();
-    return json(json::value_t::discarded);
+// The text without its top-level "files" member's value, which is read into `files`; nullopt if
+// the fast way does not apply (see FilesReader) and the text has to be parsed the plain way.
+// The top level is only walked here (strings skipped, brackets counted) to find that member:
+// the rest of the text is checked by the parser, and replacing one well-formed object by `{}`
+// changes nothing else about it.
+std::optional<std::string> without_files(std::string_view t,
+                                         std::map<std::string, FileUse>& files) {
+  auto ws = [&](std::size_t i) {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+    return i;
+  };
+  std::size_t i = ws(0), begin = 0, end = 0;
+  if (i >= t.size() || t[i] != '{') return std::nullopt;
+  FilesReader reader(t, files);
+  for (int depth = 0; i < t.size();) {
+    const char c = t[i];
+    if (c == '"') {
+      std::size_t e = i + 1;
+      while (e < t.size() && t[e] != '"') e += t[e] == '\\' ? 2 : 1;
+      if (e >= t.size()) return std::nullopt;
+      const std::string_view s = t.substr(i + 1, e - i - 1);
+      const std::size_t after = ws(e + 1);
+      if (depth == 1 && after < t.size() && t[after] == ':') {
+        // A key of the top-level object: one spelled with escapes could be "files" too.
+        if (s.find('\\') != std::string_view::npos) return std::nullopt;
+        if (s == "files") {
+          if (end) return std::nullopt;  // twice: the document keeps the last
+          begin = ws(after + 1);
+          end = begin;
+          if (!reader.read_files(end)) return std::nullopt;
+          i = end;
+          continue;
+        }
+      }
+      i = e + 1;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) break;
+    ++i;
   }
-  if (sax.errored()) return json(json::value_t::discarded);
-  return doc;
+  if (!end) return std::nullopt;
+  std::string rest;
+  rest.reserve(t.size() - (end - begin) + 2);
+  rest.append(t.substr(0, begin));
+  rest += "{}";
+  rest.append(t.substr(end));
+  return rest;
+}
+
+// Parses a profile's text, its file entries into `files` (the document's "files" is then {});
+// as json::parse otherwise: a discarded value for text that is not JSON, or a json::exception
+// with `allow_exceptions`.
+json parse_profile_text(std::string_view text, std::map<std::string, FileUse>& files,
+                        bool allow_exceptions) {
+  if (const auto rest = without_files(text, files)) {
+    json j = json::parse(*rest, nullptr, false);
+    if (!j.is_discarded()) return j;
+  }
+  files.clear();
+  return json::parse(text.begin(), text.end(), nullptr, allow_exceptions);
 }
 
 }  // namespace
@@ -837,9 +923,7 @@ Profile profile_from_json(std::string_view text) {
   json j;
   std::map<std::string, FileUse> files;
   try {
-    bool again = false;
-    j = parse_profile_text(text, files, again, true);
-    if (again) j = json::parse(text.begin(), text.end());
+    j = parse_profile_text(text, files, true);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     throw Error(std::string("not valid JSON: ") + e.what());
   }
@@ -922,9 +1006,7 @@ void write_file_atomic(const std::string& path, std::string_view data) {
 ProfileOrPolicy load_profile_or_policy(const std::string& path) {
   const std::string text = read_file(path);  // its error names the path already
   std::map<std::string, FileUse> files;
-  bool again = false;
-  json j = parse_profile_text(text, files, again, false);
-  if (again) j = json::parse(text, nullptr, false);
+  const json j = parse_profile_text(text, files, false);
   if (j.is_discarded())
     throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
   ProfileOrPolicy out;
