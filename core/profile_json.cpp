@@ -10,12 +10,11 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
+#include <type_traits>
 
 #include "tailor/error.h"
 
@@ -61,7 +60,7 @@ json ev_map(const std::map<K, Evidence>& m, KeyFn key) {
 // A big profile is mostly file entries (100k files: 25 MB of JSON), and building a document of
 // them only to print it took most of to_json()'s time and memory. They are printed directly,
 // byte for byte as nlohmann's dump(2) prints the document to_json() used to build for them (the
-// test "json: file entries are written as the document would print them" compares the two).
+// test "scale: to_json prints file entries as the JSON document printed them" compares them).
 
 // Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
 // U+FFFD in place of the bad bytes rather than losing the whole recording. Strings of printable
@@ -96,19 +95,18 @@ void append_number(std::string& out, std::uint64_t n) {
   out.append(buf, r.ptr);
 }
 
-// A member of an entry (6 spaces deep) holding a set of strings or numbers.
+// A set of strings or numbers as a member of an entry (6 spaces deep) prints.
 template <typename T>
-void append_array(std::string& out, const char* key, const std::set<T>& values) {
-  out += ",\n      \"";
-  out += key;
-  out += "\": ";
+void append_list(std::string& out, const std::set<T>& values) {
   if (values.empty()) {
     out += "[]";
     return;
   }
   out += '[';
+  bool first = true;
   for (const auto& v : values) {
-    out += v == *values.begin() ? "\n        " : ",\n        ";
+    out += first ? "\n        " : ",\n        ";
+    first = false;
     if constexpr (std::is_same_v<T, std::string>)
       append_string(out, v);
     else
@@ -142,16 +140,7 @@ void write_files(std::string& out, const std::map<std::string, FileUse>& files) 
     // The keys in the document's (sorted) order: access, by, count, errors, pids, succeeded,
     // types; "access", "by" and "count" always, the sets when not empty.
     out += "{\n      \"access\": ";
-    if (use.access.empty()) {
-      out += "[]";
-    } else {
-      out += '[';
-      for (const auto& a : use.access) {
-        out += &a == &*use.access.begin() ? "\n        " : ",\n        ";
-        append_string(out, a);
-      }
-      out += "\n      ]";
-    }
+    append_list(out, use.access);
     out += ",\n      \"by\": ";
     if (use.ev.by.empty()) {
       out += "{}";
@@ -167,10 +156,19 @@ void write_files(std::string& out, const std::map<std::string, FileUse>& files) 
     }
     out += ",\n      \"count\": ";
     append_number(out, use.ev.count());
-    if (!use.errors.empty()) append_array(out, "errors", use.errors);
-    if (!use.pids.empty()) append_array(out, "pids", use.pids);
+    if (!use.errors.empty()) {
+      out += ",\n      \"errors\": ";
+      append_list(out, use.errors);
+    }
+    if (!use.pids.empty()) {
+      out += ",\n      \"pids\": ";
+      append_list(out, use.pids);
+    }
     out += use.succeeded ? ",\n      \"succeeded\": true" : ",\n      \"succeeded\": false";
-    if (!use.types.empty()) append_array(out, "types", use.types);
+    if (!use.types.empty()) {
+      out += ",\n      \"types\": ";
+      append_list(out, use.types);
+    }
     out += "\n    }";
   }
   out += "\n  }";
