@@ -90,6 +90,23 @@ int run_diff(const DiffArgs& a) {
   return d.drift(fail_on) ? kExitDrift : 0;
 }
 
+}  // namespace
+
+// Into an empty profile, merge_into() gives the input itself (counts added to nothing, sets
+// joined with nothing), so an input not needed afterwards is moved there instead of copied entry
+// by entry and then freed (100k files: 0.1 s). The one thing merge_into() would change: a wall
+// time of -0.0 becomes std::max(0.0, -0.0), that is 0.0.
+void merge_moved(Profile& into, Profile&& from) {
+  if (!(into == Profile{})) {
+    merge_into(into, from);
+    return;
+  }
+  into = std::move(from);
+  if (into.resources.wall_seconds == 0) into.resources.wall_seconds = 0;
+}
+
+namespace {
+
 int run_merge(const std::vector<std::string>& inputs, const std::string& output) {
   Profile merged;
   // Loaded in argument order, all before anything is written: a bad input leaves no output. The
@@ -105,7 +122,7 @@ int run_merge(const std::vector<std::string>& inputs, const std::string& output)
     Profile in = i == 0 ? load(inputs[0]) : next.get();
     if (i + 1 < inputs.size())
       next = std::async(std::launch::async | std::launch::deferred, load, inputs[i + 1]);
-    merge_into(merged, in);
+    merge_moved(merged, std::move(in));
   }
   write_file_atomic(output, to_json(merged));
   return 0;

@@ -26,6 +26,9 @@ Command add_merge_command(CLI::App& app);    // cmd_diff.cpp
 Command add_run_command(CLI::App& app);      // cmd_run.cpp
 Command add_analyze_command(CLI::App& app);  // cmd_analyze.cpp
 
+// merge_into() for an input not needed afterwards: moved when `into` is empty (cmd_diff.cpp).
+void merge_moved(Profile& into, Profile&& from);
+
 // record --static: analyses every ELF executable the recording saw run (cmd_analyze.cpp).
 Profile analyze_recorded_executables(const Profile& recorded, bool quiet);
 

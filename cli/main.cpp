@@ -331,8 +331,8 @@ int cmd_generate(const std::vector<std::string>& inputs, const GenerateArgs& gen
   check_outputs(gen);
   check_output_dir(st.report);
   Profile p;
-  for (const auto& in : inputs) merge_into(p, load_profile(in));
-  for (const auto& in : st.files) merge_into(p, load_profile(in));
+  for (const auto& in : inputs) tailor::cli::merge_moved(p, load_profile(in));
+  for (const auto& in : st.files) tailor::cli::merge_moved(p, load_profile(in));
   if (report) {
     // Report mode: the emitted profiles hold only what the recordings saw.
     const std::string text = emit_static_report(p);

@@ -4,15 +4,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
-#include <sstream>
+#include <type_traits>
 
 #include "tailor/error.h"
 
@@ -51,6 +53,125 @@ json ev_map(const std::map<K, Evidence>& m, KeyFn key) {
   json j = json::object();
   for (const auto& [k, ev] : m) j[key(k)] = ev_json(ev);
   return j;
+}
+
+// ---- writing the file entries -----------------------------------------------------------------
+//
+// A big profile is mostly file entries (100k files: 25 MB of JSON), and building a document of
+// them only to print it took most of to_json()'s time and memory. They are printed directly,
+// byte for byte as nlohmann's dump(2) prints the document to_json() used to build for them (the
+// test "scale: to_json prints file entries as the JSON document printed them" compares them).
+
+// Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
+// U+FFFD in place of the bad bytes rather than losing the whole recording. Strings of printable
+// ASCII without quotes or backslashes print as they are; others go through nlohmann's escaping.
+void append_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+// A value dump(2) printed at the top level, as it prints it `indent` spaces deeper: every line
+// but the first moves right (a string never holds a raw newline: dump() escapes it).
+void append_indented(std::string& out, const std::string& dumped, std::size_t indent) {
+  std::size_t at = 0;
+  for (std::size_t nl = dumped.find('\n'); nl != std::string::npos; nl = dumped.find('\n', at)) {
+    out.append(dumped, at, nl + 1 - at);
+    out.append(indent, ' ');
+    at = nl + 1;
+  }
+  out.append(dumped, at);
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+// A set of strings or numbers as a member of an entry (6 spaces deep) prints.
+template <typename T>
+void append_list(std::string& out, const std::set<T>& values) {
+  if (values.empty()) {
+    out += "[]";
+    return;
+  }
+  out += '[';
+  bool first = true;
+  for (const auto& v : values) {
+    out += first ? "\n        " : ",\n        ";
+    first = false;
+    if constexpr (std::is_same_v<T, std::string>)
+      append_string(out, v);
+    else
+      append_number(out, v);
+  }
+  out += "\n      ]";
+}
+
+// The "files" object, as the document's "files" member (2 spaces deep) prints.
+void write_files(std::string& out, const std::map<std::string, FileUse>& files) {
+  if (files.empty()) {
+    out += "{}";
+    return;
+  }
+  out += '{';
+  for (const auto& [path, use] : files) {
+    out += &path == &files.begin()->first ? "\n    " : ",\n    ";
+    append_string(out, path);
+    out += ": ";
+    if (!use.ev.sites.empty()) {
+      // Static evidence on a file (not something tailor records): the document's way.
+      json f = ev_json(use.ev);
+      f["access"] = use.access;
+      if (!use.errors.empty()) f["errors"] = use.errors;
+      if (!use.pids.empty()) f["pids"] = use.pids;
+      f["succeeded"] = use.succeeded;
+      if (!use.types.empty()) f["types"] = use.types;
+      append_indented(out, f.dump(2, ' ', false, json::error_handler_t::replace), 4);
+      continue;
+    }
+    // The keys in the document's (sorted) order: access, by, count, errors, pids, succeeded,
+    // types; "access", "by" and "count" always, the sets when not empty.
+    out += "{\n      \"access\": ";
+    append_list(out, use.access);
+    out += ",\n      \"by\": ";
+    if (use.ev.by.empty()) {
+      out += "{}";
+    } else {
+      out += '{';
+      for (const auto& [exe, n] : use.ev.by) {
+        out += &exe == &use.ev.by.begin()->first ? "\n        " : ",\n        ";
+        append_string(out, exe);
+        out += ": ";
+        append_number(out, n);
+      }
+      out += "\n      }";
+    }
+    out += ",\n      \"count\": ";
+    append_number(out, use.ev.count());
+    if (!use.errors.empty()) {
+      out += ",\n      \"errors\": ";
+      append_list(out, use.errors);
+    }
+    if (!use.pids.empty()) {
+      out += ",\n      \"pids\": ";
+      append_list(out, use.pids);
+    }
+    out += use.succeeded ? ",\n      \"succeeded\": true" : ",\n      \"succeeded\": false";
+    if (!use.types.empty()) {
+      out += ",\n      \"types\": ";
+      append_list(out, use.types);
+    }
+    out += "\n    }";
+  }
+  out += "\n  }";
 }
 
 json caps_json(const std::map<std::string, CapUse>& caps) {
@@ -199,16 +320,7 @@ std::string to_json(const Profile& p) {
   for (const auto& [arch, calls] : p.syscalls)
     j["syscalls"][arch] = ev_map(calls, [](const std::string& s) { return s; });
 
-  j["files"] = json::object();
-  for (const auto& [path, use] : p.files) {
-    json f = ev_json(use.ev);
-    f["access"] = use.access;
-    if (!use.errors.empty()) f["errors"] = use.errors;
-    if (!use.pids.empty()) f["pids"] = use.pids;
-    f["succeeded"] = use.succeeded;
-    if (!use.types.empty()) f["types"] = use.types;
-    j["files"][path] = std::move(f);
-  }
+  j["files"] = nullptr;  // its place: written by write_files()
 
   json net = json::object();
   net["sockets"] = json::array();
@@ -271,9 +383,23 @@ std::string to_json(const Profile& p) {
     for (const auto& [name, by] : p.analysis.missing) st["missing"][name] = by;
     j["static"] = std::move(st);
   }
-  // Paths are bytes, JSON strings are UTF-8: a file name that is not valid UTF-8 is written with
-  // U+FFFD in place of the bad bytes rather than losing the whole recording.
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // The document as j.dump(2) writes it, member by member, with the file entries written
+  // straight from the profile (see write_files()).
+  std::string out;
+  out.reserve(p.files.size() * 256 + 4096);
+  out += "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it != j.begin()) out += ",\n";
+    out += "  ";
+    append_string(out, it.key());
+    out += ": ";
+    if (it.key() == "files")
+      write_files(out, p.files);
+    else
+      append_indented(out, it->dump(2, ' ', false, json::error_handler_t::replace), 2);
+  }
+  out += "\n}\n";
+  return out;
 }
 
 namespace {
@@ -300,7 +426,7 @@ FileUse read_file_use(const json& v, const std::string& w) {
 
 // A parsed document to a Profile. Separate from the text so that load_profile_or_policy, which
 // has to parse a file to learn what it is, does not parse a 20 MB profile twice.
-// `streamed_files`: the file entries parse_streaming() already took out of the document.
+// `streamed_files`: the file entries FilesReader already took out of the document.
 Profile profile_from_document(const json& j,
                               std::map<std::string, FileUse>* streamed_files = nullptr) {
   if (!j.is_object() || !j.contains("tailor"))
@@ -326,7 +452,11 @@ Profile profile_from_document(const json& j,
 
     for (const auto& [path, v] : object_or_empty(member(j, "files", ""), "files").items())
       p.files[path] = read_file_use(v, "files." + path);
-    if (streamed_files) p.files.merge(*streamed_files);  // disjoint: a repeated key is no stream
+    // The entries FilesReader read: then the document's "files" is empty.
+    if (streamed_files && p.files.empty())
+      p.files.swap(*streamed_files);
+    else if (streamed_files)
+      p.files.merge(*streamed_files);
 
     const json& net = object_or_empty(member(j, "network", ""), "network");
     for (const auto& s : array_or_empty(member(net, "sockets", "network"), "network.sockets")) {
@@ -421,75 +551,413 @@ Profile profile_from_document(const json& j,
   return p;
 }
 
+// ---- the file entries, read fast ---------------------------------------------------------------
+//
 // The file entries of a big profile are most of it (100k files: 25 MB), and a JSON document
-// holding them costs as much to take apart again as to build. So they are read while the text
-// is parsed: each entry is turned into a FileUse as soon as its object is complete, and left out
-// of the document. Only entries that convert cleanly are taken; anything else (not an object,
-// wrong types) stays in the document, where profile_from_document() meets it and reports it
-// exactly as it always did, first key first. A key seen twice (the document keeps the last) or
-// a second "files" member leaves nothing to the stream: the caller parses again without it.
-struct Streamed {
-  std::map<std::string, FileUse> files;
-  bool again = false;  // parse once more without streaming
-};
+// holding them costs several times more to build and take apart again than reading them; even
+// nlohmann's lexer alone, going byte by byte, costs more than all the rest of loading. So the
+// "files" member is read by FilesReader, a strict parser for exactly the shape to_json() writes
+// (an object of path -> {access, by, count, errors, pids, succeeded, types} with values of those
+// types, or null), straight into FileUse values; the rest of the text, with "files": {} in their
+// place, is parsed as usual. Anything else at all (a key it does not know, a value of another
+// type, a key twice, a number with a fraction, text that is not JSON) and the whole text is
+// parsed the plain way, where profile_from_document() meets it and reads or reports it as it
+// always did. So what a file means, and what is wrong with a bad one, do not depend on this.
 
-json parse_streaming(std::string_view text, Streamed& out, bool allow_exceptions) {
-  std::string top_key, path;
-  bool in_files = false, seen_files = false;
-  std::set<std::string> kept;  // entries left in the document
-  auto cb = [&](int depth, json::parse_event_t ev, json& parsed) {
-    using E = json::parse_event_t;
-    if (out.again) return true;
-    if (depth == 1 && ev == E::key) {
-      top_key = parsed.get<std::string>();
-    } else if (depth == 1 && ev == E::object_start && top_key == "files") {
-      if (seen_files) out.again = true;
-      in_files = seen_files = true;
-    } else if (depth == 1 && ev == E::object_end) {
-      in_files = false;
-    } else if (in_files && depth == 2 && ev == E::key) {
-      path = parsed.get<std::string>();
-      if (out.files.count(path) || kept.count(path)) out.again = true;
-    } else if (in_files && depth == 2 && ev == E::object_end) {
-      try {
-        out.files.emplace(path, read_file_use(parsed, "files." + path));
-        return false;
-      } catch (const Error&) {
-      } catch (const json::exception&) {
+class FilesReader {
+ public:
+  FilesReader(std::string_view text, std::map<std::string, FileUse>& files)
+      : t_(text), files_(files) {}
+
+  // The object at `at`, read into the map; `at` is left after it. False: not of that shape.
+  bool read_files(std::size_t& at) {
+    i_ = at;
+    if (!eat('{')) return false;
+    ws();
+    if (!eat('}')) {
+      do {
+        ws();
+        if (!string(str_)) return false;
+        ws();
+        if (!eat(':')) return false;
+        ws();
+        const std::size_t before = files_.size();
+        FileUse& use = files_.emplace_hint(files_.end(), str_, FileUse{})->second;
+        if (files_.size() == before || !entry(use)) return false;  // a path twice, or not simple
+        ws();
+      } while (eat(','));
+      if (!eat('}')) return false;
+    }
+    at = i_;
+    return true;
+  }
+
+ private:
+  bool entry(FileUse& use) {
+    if (!eat('{')) return false;
+    unsigned seen = 0;
+    bool has_by = false, succeeded = true;
+    std::uint64_t count = 0;
+    ws();
+    if (!eat('}')) {
+      do {
+        ws();
+        if (!string(str_)) return false;
+        ws();
+        if (!eat(':')) return false;
+        ws();
+        const unsigned f = field(str_);
+        if (!f || (seen & f)) return false;  // a key this does not read, or a key twice
+        seen |= f;
+        if (literal("null")) {
+          // as if absent, which for "by" means "count" counts
+        } else if (f == kAccess || f == kErrors || f == kTypes) {
+          if (!strings(f == kAccess ? use.access : f == kErrors ? use.errors : use.types))
+            return false;
+        } else if (f == kPids) {
+          if (!pids(use.pids)) return false;
+        } else if (f == kBy) {
+          if (!by(use.ev.by)) return false;
+          has_by = true;
+        } else if (f == kCount) {
+          if (!number(count)) return false;
+        } else if (literal("true")) {
+          succeeded = true;
+        } else if (literal("false")) {
+          succeeded = false;
+        } else {
+          return false;
+        }
+        ws();
+      } while (eat(','));
+      if (!eat('}')) return false;
+    }
+    // As read_ev(): "by" when present, else a positive "count" by an unknown executable.
+    if (!has_by && count > 0) use.ev.by[""] += count;
+    use.succeeded = succeeded;
+    return true;
+  }
+
+  static constexpr unsigned kAccess = 1, kBy = 2, kCount = 4, kErrors = 8, kPids = 16,
+                            kSucceeded = 32, kTypes = 64;
+  static unsigned field(const std::string& k) {
+    static const std::pair<std::string_view, unsigned> kFields[] = {
+        {"access", kAccess}, {"by", kBy},       {"count", kCount},        {"errors", kErrors},
+        {"pids", kPids},     {"types", kTypes}, {"succeeded", kSucceeded}};
+    for (const auto& [name, f] : kFields)
+      if (k == name) return f;
+    return 0;
+  }
+
+  bool strings(std::set<std::string>& out) {
+    if (!eat('[')) return false;
+    ws();
+    if (eat(']')) return true;
+    do {
+      ws();
+      if (!string(str_)) return false;
+      out.insert(str_);
+      ws();
+    } while (eat(','));
+    return eat(']');
+  }
+  bool pids(std::set<std::uint32_t>& out) {
+    if (!eat('[')) return false;
+    ws();
+    if (eat(']')) return true;
+    do {
+      ws();
+      std::uint64_t n = 0;
+      if (!number(n) || n > 0xffffffffu) return false;
+      out.insert(static_cast<std::uint32_t>(n));
+      ws();
+    } while (eat(','));
+    return eat(']');
+  }
+  bool by(std::map<std::string, std::uint64_t>& out) {
+    if (!eat('{')) return false;
+    ws();
+    if (eat('}')) return true;
+    do {
+      ws();
+      if (!string(str_)) return false;
+      ws();
+      if (!eat(':')) return false;
+      ws();
+      std::uint64_t n = 0;
+      if (!number(n)) return false;
+      out[str_] = n;  // the document keeps the last of a repeated key
+      ws();
+    } while (eat(','));
+    return eat('}');
+  }
+
+  // A non-negative integer as JSON writes it ("0" or no leading zero) that fits 64 bits; not
+  // one followed by a fraction or an exponent, which the document would hold as a float.
+  bool number(std::uint64_t& out) {
+    if (i_ >= t_.size() || !digit(t_[i_])) return false;
+    if (t_[i_] == '0') {
+      ++i_;
+      out = 0;
+    } else {
+      std::uint64_t v = 0;
+      for (; i_ < t_.size() && digit(t_[i_]); ++i_) {
+        const auto d = static_cast<std::uint64_t>(t_[i_] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
       }
-      kept.insert(path);
-    } else if (in_files && depth == 2 && (ev == E::value || ev == E::array_end)) {
-      kept.insert(path);
+      out = v;
+    }
+    return i_ >= t_.size() || !(digit(t_[i_]) || t_[i_] == '.' || t_[i_] == 'e' || t_[i_] == 'E');
+  }
+
+  // A string as JSON allows it: no raw control characters, well-formed UTF-8 (RFC 3629, as the
+  // document's reader checks it), escapes decoded (\u ones with their surrogate pairs).
+  bool string(std::string& out) {
+    if (!eat('"')) return false;
+    out.clear();
+    std::size_t plain = i_;
+    for (;;) {
+      if (i_ >= t_.size()) return false;
+      const auto c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        out.append(t_.data() + plain, i_ - plain);
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c < 0x80 && c != '\\') {
+        ++i_;
+        continue;
+      }
+      if (c >= 0x80) {
+        const std::size_t n = utf8_length(i_);
+        if (!n) return false;
+        i_ += n;
+        continue;
+      }
+      out.append(t_.data() + plain, i_ - plain);
+      if (++i_ >= t_.size()) return false;
+      const char e = t_[i_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out += e;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u':
+          if (!unicode_escape(out)) return false;
+          break;
+        default:
+          return false;
+      }
+      plain = i_;
+    }
+  }
+
+  // After "\u": 4 hex digits, a surrogate pair's second half after a first, as UTF-8.
+  bool unicode_escape(std::string& out) {
+    auto hex4 = [&](std::uint32_t& v) {
+      if (i_ + 4 > t_.size()) return false;
+      v = 0;
+      for (int k = 0; k < 4; ++k) {
+        const char h = t_[i_++];
+        const int d = digit(h)                 ? h - '0'
+                      : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                      : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                               : -1;
+        if (d < 0) return false;
+        v = v * 16 + static_cast<std::uint32_t>(d);
+      }
+      return true;
+    };
+    std::uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a second half alone
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      std::uint32_t low = 0;
+      if (i_ + 2 > t_.size() || t_[i_] != '\\' || t_[i_ + 1] != 'u') return false;
+      i_ += 2;
+      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
     }
     return true;
+  }
+
+  // Length of the well-formed UTF-8 sequence at `at` (Unicode 3-7), 0 if there is none.
+  std::size_t utf8_length(std::size_t at) const {
+    auto byte = [&](std::size_t k) {
+      return at + k < t_.size() ? static_cast<unsigned char>(t_[at + k]) : 0u;
+    };
+    auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+    const unsigned b0 = byte(0), b1 = byte(1);
+    if (in(b0, 0xC2, 0xDF)) return in(b1, 0x80, 0xBF) ? 2 : 0;
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned hi = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF;
+    if (in(b0, 0xE0, 0xEF)) return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
+    if (in(b0, 0xF0, 0xF4))
+      return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
+    return 0;
+  }
+
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  void ws() {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t'))
+      ++i_;
+  }
+  bool eat(char c) {
+    if (i_ >= t_.size() || t_[i_] != c) return false;
+    ++i_;
+    return true;
+  }
+  bool literal(std::string_view word) {
+    if (t_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  std::string_view t_;
+  std::map<std::string, FileUse>& files_;
+  std::size_t i_ = 0;
+  std::string str_;
+};
+
+// The text without its top-level "files" member's value, which is read into `files`; nullopt if
+// the fast way does not apply (see FilesReader) and the text has to be parsed the plain way.
+// The top level is only walked here (strings skipped, brackets counted) to find that member:
+// the rest of the text is checked by the parser, and replacing one well-formed object by `{}`
+// changes nothing else about it.
+std::optional<std::string> without_files(std::string_view t,
+                                         std::map<std::string, FileUse>& files) {
+  auto ws = [&](std::size_t i) {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+    return i;
   };
-  return json::parse(text.begin(), text.end(), cb, allow_exceptions);
+  std::size_t i = ws(0), begin = 0, end = 0;
+  if (i >= t.size() || t[i] != '{') return std::nullopt;
+  FilesReader reader(t, files);
+  for (int depth = 0; i < t.size();) {
+    const char c = t[i];
+    if (c == '"') {
+      std::size_t e = i + 1;
+      while (e < t.size() && t[e] != '"') e += t[e] == '\\' ? 2 : 1;
+      if (e >= t.size()) return std::nullopt;
+      const std::string_view s = t.substr(i + 1, e - i - 1);
+      const std::size_t after = ws(e + 1);
+      if (depth == 1 && after < t.size() && t[after] == ':') {
+        // A key of the top-level object: one spelled with escapes could be "files" too.
+        if (s.find('\\') != std::string_view::npos) return std::nullopt;
+        if (s == "files") {
+          if (end) return std::nullopt;  // twice: the document keeps the last
+          begin = ws(after + 1);
+          end = begin;
+          if (!reader.read_files(end)) return std::nullopt;
+          i = end;
+          continue;
+        }
+      }
+      i = e + 1;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) break;
+    ++i;
+  }
+  if (!end) return std::nullopt;
+  std::string rest;
+  rest.reserve(t.size() - (end - begin) + 2);
+  rest.append(t.substr(0, begin));
+  rest += "{}";
+  rest.append(t.substr(end));
+  return rest;
+}
+
+// Parses a profile's text, its file entries into `files` (the document's "files" is then {});
+// as json::parse otherwise: a discarded value for text that is not JSON, or a json::exception
+// with `allow_exceptions`.
+json parse_profile_text(std::string_view text, std::map<std::string, FileUse>& files,
+                        bool allow_exceptions) {
+  if (const auto rest = without_files(text, files)) {
+    json j = json::parse(*rest, nullptr, false);
+    if (!j.is_discarded()) return j;
+  }
+  files.clear();
+  return json::parse(text.begin(), text.end(), nullptr, allow_exceptions);
 }
 
 }  // namespace
 
 Profile profile_from_json(std::string_view text) {
   json j;
-  Streamed streamed;
+  std::map<std::string, FileUse> files;
   try {
-    j = parse_streaming(text, streamed, true);
-    if (streamed.again) {
-      streamed.files.clear();
-      j = json::parse(text.begin(), text.end());
-    }
+    j = parse_profile_text(text, files, true);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     throw Error(std::string("not valid JSON: ") + e.what());
   }
-  return profile_from_document(j, &streamed.files);
+  return profile_from_document(j, &files);
 }
 
+// One read into a string of the file's size (a stream through an ostringstream copied a 25 MB
+// profile twice); pipes and /proc files, whose size says nothing, are read until EOF.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  return ss.str();
+  auto fail = [&] { throw Error("cannot read " + path + ": " + std::strerror(errno)); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail();
+  struct stat st {};
+  std::string out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t have = 0;
+  char chunk[65536];  // beyond the size fstat gave
+  for (;;) {
+    const bool in_place = have < out.size();
+    const ssize_t n = in_place ? ::read(fd, out.data() + have, out.size() - have)
+                               : ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
+      fail();
+    }
+    if (n == 0) break;
+    if (!in_place) out.append(chunk, static_cast<std::size_t>(n));
+    have += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(have);
+  return out;
 }
 
 void write_file_atomic(const std::string& path, std::string_view data) {
@@ -535,18 +1003,14 @@ void write_file_atomic(const std::string& path, std::string_view data) {
 
 ProfileOrPolicy load_profile_or_policy(const std::string& path) {
   const std::string text = read_file(path);  // its error names the path already
-  Streamed streamed;
-  json j = parse_streaming(text, streamed, false);
-  if (streamed.again) {
-    streamed.files.clear();
-    j = json::parse(text, nullptr, false);
-  }
+  std::map<std::string, FileUse> files;
+  const json j = parse_profile_text(text, files, false);
   if (j.is_discarded())
     throw Error(path + ": not JSON (expected a tailor profile or a Docker/OCI seccomp profile)");
   ProfileOrPolicy out;
   try {
     if (j.is_object() && j.contains("tailor"))
-      out.profile = profile_from_document(j, &streamed.files);
+      out.profile = profile_from_document(j, &files);
     else
       out.policy = seccomp_policy_from_json(text);
   } catch (const Error& e) {

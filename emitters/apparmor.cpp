@@ -19,7 +19,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -97,47 +99,77 @@ constexpr AccessRule kAccessRules[] = {
 
 // ---- path patterns ----------------------------------------------------------------------------
 
-// One path as pattern components. Literal characters are already escaped for AppArmor; globs
-// (`*`, `@{pid}`) that collapsing introduced are not. The first component may be "@{PROC}".
+// A file rule's pattern as components, each followed by '\0': "usr\0share\0*\0" is
+// /usr/share/*. Literal characters are already escaped for AppArmor; globs (`*`, `@{pid}`) are
+// not; the first component may be "@{PROC}". A component never holds '/' (paths are split on
+// it) nor a byte below 0x20 (those are escaped), so '\0' sorts below every byte a component can
+// hold: comparing two such strings compares their component lists, and a prefix of whole
+// components is the pattern of an ancestor directory. One string per rule, viewed rather than
+// copied, is what keeps a 100k-file profile's rules cheap to build, sort and collapse.
 struct Rule {
   bool owner = false;
-  std::vector<std::string> comps;
   bool dir = false;  // printed with a trailing '/': AppArmor tells directories by it
   unsigned perms = 0;
-  // The recorded paths (/proc/self resolved, as for denials) the rule stands for: what
-  // apparmor_file_rules() reports, so `tailor diff` can check each against another profile.
-  std::set<std::string> paths;
+  std::string_view comps;
 };
+
+bool needs_escape(unsigned char ch) {
+  switch (ch) {
+    case '*':
+    case '?':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '\\':
+    case '"':
+    case '@':
+    case '^':
+      return true;
+    default:
+      return ch < 0x20 || ch == 0x7f;
+  }
+}
 
 // Characters that mean something in an AppArmor path pattern, escaped with a backslash so a
 // literal file name stays literal. '@' starts variables (`@{x}`).
-std::string escape_component(const std::string& c) {
-  std::string out;
-  for (unsigned char ch : c) {
+void append_escaped(std::string& out, std::string_view c) {
+  std::size_t plain = 0;  // start of the run of characters copied as they are
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(c[i]);
+    if (!needs_escape(ch)) continue;
+    out.append(c.data() + plain, i - plain);
+    plain = i + 1;
     if (ch < 0x20 || ch == 0x7f) {
       // Control bytes as octal escapes, which the parser decodes.
       const char oct[] = {'\\', static_cast<char>('0' + ((ch >> 6) & 7)),
                           static_cast<char>('0' + ((ch >> 3) & 7)),
-                          static_cast<char>('0' + (ch & 7)), 0};
-      out += oct;
+                          static_cast<char>('0' + (ch & 7))};
+      out.append(oct, sizeof oct);
       continue;
     }
-    if (std::string_view("*?[]{}\\\"@^").find(static_cast<char>(ch)) != std::string_view::npos)
-      out += '\\';
+    out += '\\';
     out += static_cast<char>(ch);
   }
+  out.append(c.data() + plain, c.size() - plain);
+}
+
+std::string escape_component(std::string_view c) {
+  std::string out;
+  append_escaped(out, c);
   return out;
 }
 
-std::string join_pattern(const std::vector<std::string>& comps, bool dir) {
+// The pattern as AppArmor reads it, from its components.
+std::string join_pattern(std::string_view comps, bool dir) {
   std::string s;
-  for (std::size_t i = 0; i < comps.size(); ++i) {
-    if (i == 0 && comps[0] == "@{PROC}") {
-      s += comps[0];
-      continue;
-    }
-    s += '/';
-    s += comps[i];
+  s.reserve(comps.size() + 2);
+  for (std::size_t at = 0; at < comps.size();) {
+    const std::size_t end = comps.find('\0', at);
+    const std::string_view c = comps.substr(at, end - at);
+    if (!(at == 0 && c == "@{PROC}")) s += '/';
+    s += c;
+    at = end + 1;
   }
   if (s.empty() || dir) s += '/';
   return s;
@@ -151,7 +183,7 @@ std::string quote_if_needed(const std::string& pattern) {
   return pattern;
 }
 
-bool all_digits(const std::string& s) {
+bool all_digits(std::string_view s) {
   return !s.empty() &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -329,21 +361,26 @@ struct PathFacts {
 };
 
 // Splits an absolute path, turning per-process /proc paths, temp names and pid-named parts into
-// patterns. Returns false for paths that cannot be a rule (not absolute).
+// patterns: appends the rule's components to `comps` (each followed by '\0', see Rule) and
+// says whether it is an `owner` rule. Returns false, appending nothing, for paths that cannot be
+// a rule (not absolute). `raw` is scratch space, kept by the caller across calls.
 // `exact_leaf`: keep the last component literal (programs run: a glob there would let every
 // file in the directory run under this profile).
-bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts& facts = {}) {
+bool to_rule(std::string_view path, std::string& comps, bool& owner,
+             std::vector<std::string_view>& raw, bool exact_leaf = false,
+             const PathFacts& facts = {}) {
   if (path.empty() || path[0] != '/') return false;
   // Mappings of deleted files are recorded with the kernel's " (deleted)" suffix; with
   // mediate_deleted AppArmor checks the original name.
-  const std::string deleted = " (deleted)";
-  if (path.size() > deleted.size() &&
-      path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
-    path.resize(path.size() - deleted.size());
-  std::vector<std::string> raw;
-  std::stringstream ss(path);
-  std::string c;
-  while (std::getline(ss, c, '/')) {
+  constexpr std::string_view deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.substr(path.size() - deleted.size()) == deleted)
+    path.remove_suffix(deleted.size());
+  raw.clear();
+  for (std::size_t at = 0; at < path.size();) {
+    std::size_t end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view c = path.substr(at, end - at);
+    at = end + 1;
     if (c.empty() || c == ".") continue;
     if (c == "..") {
       if (!raw.empty()) raw.pop_back();
@@ -351,32 +388,40 @@ bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts
     }
     raw.push_back(c);
   }
-  r.comps.clear();
+  owner = false;
+  auto literal = [&](std::string_view c) {
+    comps += c;
+    comps += '\0';
+  };
+  auto escaped = [&](std::string_view c) {
+    append_escaped(comps, c);
+    comps += '\0';
+  };
   if (!raw.empty() && raw[0] == "proc") {
     // /proc/self and /proc/thread-self are symlinks AppArmor resolves to /proc/<pid> and
     // /proc/<pid>/task/<tid> before matching; a recorded pid is only valid for that run.
-    r.comps.push_back("@{PROC}");
+    literal("@{PROC}");
     std::size_t i = 1;
     if (i < raw.size() && (all_digits(raw[i]) || raw[i] == "self" || raw[i] == "thread-self")) {
-      r.owner = true;  // a process's own /proc files, as the process's own user
-      r.comps.push_back("@{pid}");
+      owner = true;  // a process's own /proc files, as the process's own user
+      literal("@{pid}");
       if (raw[i] == "thread-self") {
-        r.comps.push_back("task");
-        r.comps.push_back("@{tid}");
+        literal("task");
+        literal("@{tid}");
       } else if (i + 2 < raw.size() && raw[i + 1] == "task" && all_digits(raw[i + 2])) {
-        r.comps.push_back("task");
-        r.comps.push_back("@{tid}");
+        literal("task");
+        literal("@{tid}");
         i += 2;
       }
       ++i;
       // fd numbers differ from run to run
       if (i + 1 < raw.size() && (raw[i] == "fd" || raw[i] == "fdinfo") && all_digits(raw[i + 1])) {
-        r.comps.push_back(raw[i]);
-        r.comps.push_back("[0-9]*");
+        literal(raw[i]);
+        literal("[0-9]*");
         i += 2;
       }
     }
-    for (; i < raw.size(); ++i) r.comps.push_back(escape_component(raw[i]));
+    for (; i < raw.size(); ++i) escaped(raw[i]);
     return true;
   }
   // Temp directories: random names anywhere below them become globs.
@@ -387,8 +432,9 @@ bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts
     temp_depth = 2;
   // Numbers the recorder found to be pids, where pid_name_spans() looks (the path as normalised
   // here, so offsets map onto components).
-  std::vector<std::vector<Glob>> pid_globs(raw.size());
+  std::vector<std::vector<Glob>> pid_globs;
   if (facts.pids && !facts.pids->empty()) {
+    pid_globs.resize(raw.size());
     std::string norm;
     std::vector<std::size_t> starts;
     for (const auto& comp : raw) {
@@ -406,32 +452,41 @@ bool to_rule(std::string path, Rule& r, bool exact_leaf = false, const PathFacts
   const bool any_fresh = temp_depth && facts.fresh && !facts.fresh->empty();
   std::string prefix;  // the concrete path so far, where fresh names are looked up
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (any_fresh) prefix += "/" + raw[i];
+    if (any_fresh) {
+      prefix += '/';
+      prefix += raw[i];
+    }
     std::string pat;
     const bool leaf_kept = exact_leaf && i + 1 == raw.size();
-    if (!leaf_kept) {
-      std::vector<Glob> globs = pid_globs[i];
-      if (temp_depth && i >= temp_depth) {
+    const bool in_temp = temp_depth && i >= temp_depth;
+    if (!leaf_kept && (in_temp || (!pid_globs.empty() && !pid_globs[i].empty()))) {
+      const std::string name(raw[i]);
+      std::vector<Glob> globs = pid_globs.empty() ? std::vector<Glob>{} : pid_globs[i];
+      if (in_temp) {
         const bool fresh = any_fresh && facts.fresh->count(prefix);
-        for (const Glob& g : random_parts(raw[i], fresh)) globs.push_back(g);
+        for (const Glob& g : random_parts(name, fresh)) globs.push_back(g);
         if (facts.user_named) {
           // "root" as a word of the name: between start, end and non-alphanumerics
-          for (auto at = raw[i].find("root"); at != std::string::npos;
-               at = raw[i].find("root", at + 1)) {
-            const bool left = at == 0 || !is_alnum(raw[i][at - 1]);
-            const bool right = at + 4 == raw[i].size() || !is_alnum(raw[i][at + 4]);
+          for (auto at = name.find("root"); at != std::string::npos;
+               at = name.find("root", at + 1)) {
+            const bool left = at == 0 || !is_alnum(name[at - 1]);
+            const bool right = at + 4 == name.size() || !is_alnum(name[at + 4]);
             if (left && right) globs.push_back({at, 4, false});
           }
         }
       }
-      pat = glob_name(raw[i], globs);
+      pat = glob_name(name, globs);
     }
     // /dev/pts/<n>: terminal numbers differ from run to run
     if (i == 2 && raw[0] == "dev" && raw[1] == "pts" && all_digits(raw[i])) pat = "[0-9]*";
-    r.comps.push_back(pat.empty() ? escape_component(raw[i]) : pat);
+    if (pat.empty())
+      escaped(raw[i]);
+    else
+      literal(pat);
   }
   return true;
 }
+
 // ---- AppArmor glob matching (for checking denials against recorded paths) ----------------------
 
 // Expands {a,b} alternations (nested too) into plain patterns.
@@ -612,7 +667,13 @@ std::string deny_perm_string(unsigned p) {
 }
 
 // A path the denial is checked against: /proc/self and thread-self resolved the way the kernel
-// resolves them (to a pid), since that is what AppArmor matches.
+// resolves them (to a pid), since that is what AppArmor matches. Only such paths change.
+bool resolves_self(std::string_view path) {
+  for (std::string_view s : {"/proc/thread-self", "/proc/self"})
+    if (path.substr(0, s.size()) == s && (path.size() == s.size() || path[s.size()] == '/'))
+      return true;
+  return false;
+}
 std::string concrete_for_denial(const std::string& path) {
   for (const char* self : {"/proc/thread-self", "/proc/self"}) {
     const std::string s = self;
@@ -622,21 +683,24 @@ std::string concrete_for_denial(const std::string& path) {
   return path;
 }
 
+// Every concrete path granted anything, in path order, with the permissions granted on it.
+using Granted = std::vector<std::pair<const std::string*, unsigned>>;
+
 // The first recorded path (in path order) a denial would take something from: granted one of
 // the denial's permissions and matched by its pattern; "" if none. Only the paths that start
 // with an alternative's literal beginning can match it, and those are one range of the sorted
-// map, so a 100k-file profile is not walked once per denial.
-std::string first_denied_use(const std::map<std::string, unsigned>& granted,
-                             const std::string& pattern, unsigned perms) {
+// list, so a 100k-file profile is not walked once per denial.
+std::string first_denied_use(const Granted& granted, const std::string& pattern, unsigned perms) {
   const std::string* first = nullptr;
   for (const auto& alt : glob_alternatives(pattern)) {
     const std::string lit = literal_prefix(alt).first;
-    for (auto it = granted.lower_bound(lit);
-         it != granted.end() && it->first.compare(0, lit.size(), lit) == 0; ++it) {
-      if (first && *first <= it->first) break;
+    auto it = std::lower_bound(granted.begin(), granted.end(), lit,
+                               [](const auto& g, const std::string& l) { return *g.first < l; });
+    for (; it != granted.end() && it->first->compare(0, lit.size(), lit) == 0; ++it) {
+      if (first && *first <= *it->first) break;
       if ((it->second & (kR | kW | kK | kL | kIx) & perms) &&
-          glob_match(alt.c_str(), it->first.c_str())) {
-        first = &it->first;
+          glob_match(alt.c_str(), it->first->c_str())) {
+        first = it->first;
         break;
       }
     }
@@ -762,25 +826,58 @@ constexpr std::size_t kTreeMinDepth = 3;
 
 bool collapsible(const Rule& r) {
   // Directories, executables and device nodes stay listed one by one: each is a decision.
-  return !r.dir && !(r.perms & kIx) && !(r.comps.size() > 0 && r.comps[0] == "dev");
+  return !r.dir && !(r.perms & kIx) && r.comps.substr(0, 4) != std::string_view("dev\0", 4);
 }
 
-// A pattern's first `n` components as a lookup key. Components never contain '/' (to_rule
-// splits on it), so joining with '/' keeps keys apart.
-std::string prefix_key(const std::vector<std::string>& comps, std::size_t n) {
-  std::string key;
-  for (std::size_t i = 0; i < n; ++i) {
-    key += comps[i];
-    key += '/';
-  }
-  return key;
+std::size_t comp_count(std::string_view comps) {
+  return static_cast<std::size_t>(std::count(comps.begin(), comps.end(), '\0'));
 }
+
+// The first `n` components (there are at least that many).
+std::string_view leading(std::string_view comps, std::size_t n) {
+  std::size_t end = 0;
+  for (std::size_t i = 0; i < n; ++i) end = comps.find('\0', end) + 1;
+  return comps.substr(0, end);
+}
+
+// All components but the last: the directory the pattern is in ("" for one or none).
+std::string_view parent(std::string_view comps) {
+  if (comps.size() < 2) return {};
+  const std::size_t at = comps.rfind('\0', comps.size() - 2);
+  return at == std::string_view::npos ? std::string_view{} : comps.substr(0, at + 1);
+}
+
+// What collapse() made of a list of rules: the rules to write (the listed ones in their order,
+// then the globs), and for each input rule the rule now standing for its paths: itself, or the
+// glob that took it in; `also` lists further globs covering an input rule, by input rule.
+struct Collapsed {
+  std::vector<Rule> rules;
+  std::vector<std::uint32_t> into;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> also;
+};
 
 // Every step is a sort or a hash lookup per rule, so a 100k-file profile collapses in about the
-// time it takes to list it.
-std::vector<Rule> collapse(std::vector<Rule> rules) {
+// time it takes to list it. The globs' components are kept in `store`.
+Collapsed collapse(const std::vector<Rule>& rules, std::deque<std::string>& store) {
+  constexpr std::uint32_t kListed = ~0u, kGlob = 1u << 31;  // `into` while collapsing
   std::vector<Rule> globs;
-  std::vector<bool> gone(rules.size(), false);
+  std::vector<std::string_view> bases;  // a glob's pattern without its last `*` or `**`
+  std::vector<bool> tree;               // a `**`
+  std::vector<std::uint32_t> into(rules.size(), kListed);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> also;
+  std::vector<std::size_t> depth(rules.size());
+  std::vector<std::string_view> dirs(rules.size());
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    depth[i] = comp_count(rules[i].comps);
+    dirs[i] = parent(rules[i].comps);
+  }
+  auto add_glob = [&](bool owner, unsigned perms, std::string_view base, std::string_view star) {
+    store.push_back(std::string(base) + std::string(star) + '\0');
+    globs.push_back({owner, false, perms, store.back()});
+    bases.push_back(base);
+    tree.push_back(star == "**");
+    return kGlob | static_cast<std::uint32_t>(globs.size() - 1);
+  };
 
   // `**` first: per (owner, perms) group the shallowest qualifying tree wins, and that is always
   // a tree exactly kTreeMinDepth components deep. A deeper tree with enough files in enough
@@ -793,106 +890,156 @@ std::vector<Rule> collapse(std::vector<Rule> rules) {
     std::size_t first = 0;  // the first of those (valid once files > 0) ...
     bool two_dirs = false;  // ... and whether another one lies in a different directory
   };
-  using Top = std::array<std::string_view, kTreeMinDepth>;
-  std::map<std::tuple<bool, unsigned, Top>, Tree> trees;
+  std::map<std::tuple<bool, unsigned, std::string_view>, Tree> trees;
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    const auto& c = rules[i].comps;
-    if (!collapsible(rules[i]) || c.size() < kTreeMinDepth) continue;
-    Top top;
-    std::copy(c.begin(), c.begin() + kTreeMinDepth, top.begin());
-    Tree& t = trees[{rules[i].owner, rules[i].perms, top}];
+    const Rule& r = rules[i];
+    if (!collapsible(r) || depth[i] < kTreeMinDepth) continue;
+    Tree& t = trees[{r.owner, r.perms, leading(r.comps, kTreeMinDepth)}];
     t.members.push_back(i);
-    if (c.size() < kTreeMinDepth + 2) continue;  // directly in the tree's directory
-    if (t.files++ == 0) {
+    if (depth[i] < kTreeMinDepth + 2) continue;  // directly in the tree's directory
+    if (t.files++ == 0)
       t.first = i;
-    } else if (!t.two_dirs) {
-      const auto& f = rules[t.first].comps;
-      t.two_dirs = f.size() != c.size() || !std::equal(f.begin(), f.end() - 1, c.begin());
-    }
+    else if (!t.two_dirs)
+      t.two_dirs = dirs[t.first] != dirs[i];
   }
-  for (auto& [key, t] : trees) {
+  for (const auto& [key, t] : trees) {
     if (t.files < kTreeThreshold || !t.two_dirs) continue;
-    const Top& top = std::get<2>(key);
-    Rule g{std::get<0>(key), {top.begin(), top.end()}, false, std::get<1>(key), {}};
-    for (std::size_t i : t.members) {
-      gone[i] = true;
-      g.paths.insert(rules[i].paths.begin(), rules[i].paths.end());
-    }
-    g.comps.emplace_back("**");
-    globs.push_back(std::move(g));
+    const std::uint32_t g = add_glob(std::get<0>(key), std::get<1>(key), std::get<2>(key), "**");
+    for (std::size_t i : t.members) into[i] = g;
   }
 
   // Then `*` per directory: the remaining rules sorted by (owner, perms, directory), each run
   // of one directory long enough becomes a glob.
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < rules.size(); ++i)
-    if (!gone[i] && collapsible(rules[i]) && !rules[i].comps.empty()) order.push_back(i);
+    if (into[i] == kListed && collapsible(rules[i]) && depth[i] > 0) order.push_back(i);
   auto dir_less = [&](std::size_t a, std::size_t b) {
     const Rule& x = rules[a];
     const Rule& y = rules[b];
     if (x.owner != y.owner) return x.owner < y.owner;
     if (x.perms != y.perms) return x.perms < y.perms;
-    return std::lexicographical_compare(x.comps.begin(), x.comps.end() - 1, y.comps.begin(),
-                                        y.comps.end() - 1);
+    return dirs[a] < dirs[b];
   };
   std::stable_sort(order.begin(), order.end(), dir_less);
   for (std::size_t lo = 0, hi = 0; lo < order.size(); lo = hi) {
     for (hi = lo + 1; hi < order.size() && !dir_less(order[lo], order[hi]);) ++hi;
     if (hi - lo < kDirThreshold) continue;
     const Rule& r = rules[order[lo]];
-    Rule g{r.owner, {r.comps.begin(), r.comps.end() - 1}, false, r.perms, {}};
-    for (std::size_t k = lo; k < hi; ++k) {
-      gone[order[k]] = true;
-      g.paths.insert(rules[order[k]].paths.begin(), rules[order[k]].paths.end());
-    }
-    g.comps.emplace_back("*");
-    globs.push_back(std::move(g));
+    const std::uint32_t g = add_glob(r.owner, r.perms, dirs[order[lo]], "*");
+    for (std::size_t k = lo; k < hi; ++k) into[order[k]] = g;
   }
 
   // Drop listed rules a glob already covers with at least their permissions (the glob then
-  // stands for their paths too). A `**` covers everything below its base directory, a `*` the
-  // files directly in it: each rule looks up the globs based at its own ancestors.
-  std::unordered_map<std::string, std::vector<std::size_t>> tree_at, dir_at;
-  for (std::size_t gi = 0; gi < globs.size(); ++gi) {
-    const auto& c = globs[gi].comps;
-    (c.back() == "**" ? tree_at : dir_at)[prefix_key(c, c.size() - 1)].push_back(gi);
-  }
+  // stands for their paths too). A `**` covers everything below its base directory, which is
+  // kTreeMinDepth components deep, a `*` the files directly in its directory: each rule looks up
+  // the globs based at those two of its ancestors.
+  std::unordered_map<std::string_view, std::vector<std::uint32_t>> tree_at, dir_at;
+  for (std::size_t gi = 0; gi < globs.size(); ++gi)
+    (tree[gi] ? tree_at : dir_at)[bases[gi]].push_back(static_cast<std::uint32_t>(gi));
   std::vector<Rule> out;
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    if (gone[i]) continue;
-    Rule& r = rules[i];
+    if (into[i] != kListed) continue;
+    const Rule& r = rules[i];
     bool covered = false;
-    auto cover = [&](const std::vector<std::size_t>& candidates) {
-      for (std::size_t gi : candidates) {
-        Rule& g = globs[gi];
+    auto cover = [&](const auto& at, std::string_view base) {
+      auto f = at.find(base);
+      if (f == at.end()) return;
+      for (std::uint32_t gi : f->second) {
+        const Rule& g = globs[gi];
         if ((g.perms & r.perms) != r.perms || (g.owner && !r.owner)) continue;
-        g.paths.insert(r.paths.begin(), r.paths.end());
+        if (covered)
+          also.emplace_back(static_cast<std::uint32_t>(i), kGlob | gi);
+        else
+          into[i] = kGlob | gi;
         covered = true;
       }
     };
-    std::string key;
-    for (std::size_t k = 0; k < r.comps.size(); ++k) {
-      if (auto t = tree_at.find(key); t != tree_at.end()) cover(t->second);
-      if (k + 1 == r.comps.size() && !r.dir)
-        if (auto d = dir_at.find(key); d != dir_at.end()) cover(d->second);
-      key += r.comps[k];
-      key += '/';
+    if (depth[i] > kTreeMinDepth) cover(tree_at, leading(r.comps, kTreeMinDepth));
+    if (depth[i] > 0 && !r.dir) cover(dir_at, dirs[i]);
+    if (!covered) {
+      into[i] = static_cast<std::uint32_t>(out.size());
+      out.push_back(r);
     }
-    if (!covered) out.push_back(std::move(r));
   }
-  for (auto& g : globs) out.push_back(std::move(g));
-  return out;
+  const auto listed = static_cast<std::uint32_t>(out.size());
+  out.insert(out.end(), globs.begin(), globs.end());
+  for (auto& d : into)
+    if (d & kGlob) d = listed + (d & ~kGlob);
+  for (auto& a : also) a.second = listed + (a.second & ~kGlob);
+  return {std::move(out), std::move(into), std::move(also)};
 }
 
-// The file rules the profile grants, collapsed, and every recorded path with the permissions it
-// was granted (what the docker-default denials are checked against).
+// Sorts `v` by merging the ascending runs it holds, stably. The grants come in the profile's
+// path order, which is nearly the rules' order: '/' sorts among the other characters in a path
+// but first in a rule's components, so a directory's subtree and its neighbours' ("x-y/" and
+// "x/") swap places. A 100k-file recording holds a few hundred runs, so this takes a few linear
+// passes where std::sort, partitioning such nearly sorted input badly, fell back to heap sort.
+template <typename T, typename Less>
+void sort_runs(std::vector<T>& v, Less less) {
+  std::vector<std::size_t> bounds = {0};  // where each run starts, and the end
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (less(v[i], v[i - 1])) bounds.push_back(i);
+  bounds.push_back(v.size());
+  std::vector<T> merged(v.size());
+  while (bounds.size() > 2) {
+    std::vector<std::size_t> next = {0};
+    std::size_t k = 0;
+    for (; k + 2 < bounds.size(); k += 2) {
+      std::merge(v.begin() + bounds[k], v.begin() + bounds[k + 1], v.begin() + bounds[k + 1],
+                 v.begin() + bounds[k + 2], merged.begin() + bounds[k], less);
+      next.push_back(bounds[k + 2]);
+    }
+    if (k + 1 < bounds.size()) {  // an odd run left over
+      std::copy(v.begin() + bounds[k], v.begin() + bounds[k + 1], merged.begin() + bounds[k]);
+      next.push_back(bounds[k + 1]);
+    }
+    v.swap(merged);
+    bounds = std::move(next);
+  }
+}
+
+// Access kinds as bits: bit i for kAccessRules[i], and one for "mktemp" (no permission of its
+// own). One pass over a file's access set answers every question file_rules() asks of it.
+constexpr std::size_t kMktempKind = std::size(kAccessRules);
+static_assert(kMktempKind < 32);
+constexpr unsigned kind_bit(std::string_view access) {
+  for (std::size_t i = 0; i < std::size(kAccessRules); ++i)
+    if (access == kAccessRules[i].access) return 1u << i;
+  return access == "mktemp" ? 1u << kMktempKind : 0;
+}
+unsigned access_kinds(const std::set<std::string>& access) {
+  unsigned kinds = 0;
+  for (const auto& a : access) kinds |= kind_bit(a);
+  return kinds;
+}
+
+// The file rules the profile grants, collapsed; what each stands for and every recorded path
+// with the permissions it was granted (what the docker-default denials are checked against).
 struct FileRules {
   std::vector<Rule> rules;
-  std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
+  // Every concrete path granted anything (/proc/self resolved), in path order.
+  std::vector<const std::string*> concrete;
+  // Per rule, the concrete paths it stands for (indexes into `concrete`, ascending).
+  std::vector<std::vector<std::uint32_t>> paths;
+  Granted granted;
+  // What the views and pointers above point into, besides the profile itself.
+  struct Store {
+    std::string patterns;             // every rule's key, see file_rules()
+    std::deque<std::string> strings;  // resolved /proc/self paths, the globs' components
+  };
+  std::unique_ptr<Store> store = std::make_unique<Store>();
 };
 
-// `with_granted`: also fill FileRules::granted (only emit_apparmor's denials need it).
-FileRules file_rules(const Profile& p, bool with_granted) {
+// `with_paths`: also fill FileRules::paths (apparmor_file_rules); `with_granted`: also fill
+// FileRules::granted (emit_apparmor's denials).
+FileRules file_rules(const Profile& p, bool with_paths, bool with_granted) {
+  FileRules fr;
+  std::string& text = fr.store->patterns;
+  std::deque<std::string>& strings = fr.store->strings;
+  constexpr unsigned kCreate = kind_bit("create"), kMkdir = kind_bit("mkdir"),
+                     kWrite = kind_bit("write"), kLink = kind_bit("link"),
+                     kMktemp = kind_bit("mktemp");
+
   // ---- file rules: concrete path -> permissions ----
   // flock(2) is recorded as a syscall without its file; when it was used, every file the
   // program opened for writing may be one it locks (pid files, databases), so those get `k`
@@ -901,52 +1048,83 @@ FileRules file_rules(const Profile& p, bool with_granted) {
   // The recorder does not pair a hard link's source with its new name; names created in a
   // directory where a link source lives get `l` (the new name is where AppArmor checks it).
   std::set<std::string> link_dirs;
-  for (const auto& [path, use] : p.files)
-    if (use.access.count("link") && use.succeeded)
-      link_dirs.insert(path.substr(0, path.rfind('/') + 1));
-
   std::set<std::string> fresh;  // names made as temp files are ("mktemp")
-  for (const auto& [path, use] : p.files)
-    if (use.access.count("mktemp")) fresh.insert(path);
-  const bool user_named = runs_as_nobody(p);
-
-  std::map<std::string, unsigned> granted;  // concrete path (with '/' for dirs) -> perms
-  // One rule per (owner, components, dir), in that order. The key spells it as one string that
-  // sorts the same way: components end in '\0', which sorts below every byte a component can
-  // hold (to_rule escapes control bytes), and the flags are single bytes.
-  std::map<std::string, Rule> by_pattern;
-  auto grant = [&](const std::string& path, unsigned perms, bool dir,
-                   const std::set<std::uint32_t>* pids) {
-    for (unsigned part : {perms & ~kIx, perms & kIx}) {
-      Rule r;
-      if (!part || !to_rule(path, r, part == kIx, {pids, &fresh, user_named})) continue;
-      r.dir = dir;
-      std::string key(1, r.owner ? '\1' : '\0');
-      for (const auto& c : r.comps) {
-        key += c;
-        key += '\0';
-      }
-      key += r.dir ? '\1' : '\0';
-      Rule& into = by_pattern.try_emplace(std::move(key), std::move(r)).first->second;
-      into.perms |= part;
-      std::string concrete = concrete_for_denial(path);
-      if (with_granted) granted[concrete] |= part;
-      into.paths.insert(std::move(concrete));
-    }
+  // The entries to grant, taken out of the map in this one pass (walking a map of 100k nodes
+  // is most of the cost of walking it, and the grants need the sets above complete first).
+  struct Entry {
+    const std::string* path;
+    const FileUse* use;
+    unsigned kinds;
   };
+  std::vector<Entry> entries;
+  entries.reserve(p.files.size());
   for (const auto& [path, use] : p.files) {
-    const bool creates = use.access.count("create") || use.access.count("mkdir");
+    const unsigned kinds = access_kinds(use.access);
+    if ((kinds & kLink) && use.succeeded) link_dirs.insert(path.substr(0, path.rfind('/') + 1));
+    if (kinds & kMktemp) fresh.insert(path);
     // A path that only ever failed was a probe (library search paths, optional config); the
     // program ran without it. Creating one is kept: the name is about to exist.
-    if (!use.succeeded && !creates) continue;
+    if (use.succeeded || (kinds & (kCreate | kMkdir))) entries.push_back({&path, &use, kinds});
+  }
+  const bool user_named = runs_as_nobody(p);
+
+  // Each grant of a part of a path's permissions appends the rule's key to `text`: the owner
+  // flag, the components (see Rule) and the dir flag, one string that sorts as (owner,
+  // components, dir) does. Sorting the grants by key then gives one rule per key, in that order.
+  struct Grant {
+    std::size_t at, len;  // the key, in `text`
+    std::uint32_t path;   // index in `paths`
+    unsigned part;
+  };
+  std::vector<Grant> grants;
+  grants.reserve(entries.size() + p.process.executables.size());
+  std::vector<const std::string*> paths;  // the concrete path of every path granted anything
+  std::vector<std::string_view> scratch;
+  auto grant = [&](const std::string& path, unsigned perms, bool as_dir, bool as_file,
+                   const std::set<std::uint32_t>* pids) {
+    constexpr auto kNone = ~std::uint32_t{0};
+    std::uint32_t concrete = kNone;
+    for (unsigned part : {perms & ~kIx, perms & kIx}) {
+      const std::size_t at = text.size();
+      text += '\0';  // the owner flag, known once the components are
+      bool owner = false;
+      if (!part || !to_rule(path, text, owner, scratch, part == kIx, {pids, &fresh, user_named})) {
+        text.resize(at);
+        continue;
+      }
+      text[at] = owner ? '\1' : '\0';
+      if (concrete == kNone) {
+        concrete = static_cast<std::uint32_t>(paths.size());
+        if (resolves_self(path)) {
+          strings.push_back(concrete_for_denial(path));
+          paths.push_back(&strings.back());
+        } else {
+          paths.push_back(&path);
+        }
+      }
+      const std::string owner_comps = as_dir && as_file ? text.substr(at) : std::string();
+      if (as_dir) {
+        text += '\1';
+        grants.push_back({at, text.size() - at, concrete, part});
+      }
+      if (as_file) {
+        const std::size_t start = as_dir ? text.size() : at;
+        text += owner_comps;
+        text += '\0';
+        grants.push_back({start, text.size() - start, concrete, part});
+      }
+    }
+  };
+  for (const auto& [path_ptr, use_ptr, kind] : entries) {
+    const std::string& path = *path_ptr;
+    const FileUse& use = *use_ptr;
     unsigned perms = 0;
     bool dir_access = false;
-    for (const auto& a : use.access)
-      for (const auto& rule : kAccessRules)
-        if (a == rule.access) {
-          dir_access |= rule.dir;
-          perms |= rule.perms;
-        }
+    for (std::size_t i = 0; i < std::size(kAccessRules); ++i)
+      if (kind & (1u << i)) {
+        dir_access |= kAccessRules[i].dir;
+        perms |= kAccessRules[i].perms;
+      }
     // The rule's form follows what the path is (a directory rule ends in '/' and matches only
     // the directory; a file rule never matches a directory), which the recorder saw: Go opens
     // directories without O_DIRECTORY, and a failed O_DIRECTORY probe of a config file says
@@ -958,18 +1136,71 @@ FileRules file_rules(const Profile& p, bool with_granted) {
       as_dir = use.types.count("dir") > 0;
       as_file = use.types.size() > (as_dir ? 1u : 0u);
     }
-    if (locks && use.access.count("write") && as_file && path.rfind("/dev/", 0) != 0) perms |= kK;
-    if (use.access.count("create") && link_dirs.count(path.substr(0, path.rfind('/') + 1)))
+    if (locks && (kind & kWrite) && as_file && path.rfind("/dev/", 0) != 0) perms |= kK;
+    if ((kind & kCreate) && !link_dirs.empty() &&
+        link_dirs.count(path.substr(0, path.rfind('/') + 1)))
       perms |= kL;
-    if (as_dir) grant(path, perms, true, &use.pids);
-    if (as_file) grant(path, perms, false, &use.pids);
+    grant(path, perms, as_dir, as_file, &use.pids);
   }
-  for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false, nullptr);
+  for (const auto& [path, exe] : p.process.executables) grant(path, kIx, false, true, nullptr);
 
+  const std::string_view all(text);
+  auto key = [&](const Grant& g) { return all.substr(g.at, g.len); };
+  sort_runs(grants, [&](const Grant& a, const Grant& b) { return key(a) < key(b); });
   std::vector<Rule> rules;
-  rules.reserve(by_pattern.size());
-  for (auto& [key, rule] : by_pattern) rules.push_back(std::move(rule));
-  return {collapse(std::move(rules)), std::move(granted)};
+  std::vector<std::size_t> first_grant;  // of each rule, in `grants`
+  for (std::size_t i = 0; i < grants.size(); ++i) {
+    const std::string_view k = key(grants[i]);
+    if (rules.empty() || k != key(grants[first_grant.back()])) {
+      rules.push_back({k.front() == '\1', k.back() == '\1', 0, k.substr(1, k.size() - 2)});
+      first_grant.push_back(i);
+    }
+    rules.back().perms |= grants[i].part;
+  }
+  first_grant.push_back(grants.size());
+  Collapsed c = collapse(rules, strings);
+  fr.rules = std::move(c.rules);
+  if (!with_paths && !with_granted) return fr;
+
+  // The concrete paths in path order. The file entries' come in that order already, but for
+  // /proc/self ones resolved to /proc/1, and the executables' come last: the paths out of order
+  // are sorted on their own and merged in, which for a 100k-file profile is a few dozen.
+  std::vector<std::uint32_t> in_order, apart;
+  for (std::uint32_t i = 0; i < paths.size(); ++i) {
+    if (in_order.empty() || *paths[in_order.back()] <= *paths[i])
+      in_order.push_back(i);
+    else
+      apart.push_back(i);
+  }
+  std::sort(apart.begin(), apart.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return *paths[a] < *paths[b]; });
+  std::vector<std::uint32_t> rank(paths.size());
+  for (std::size_t a = 0, b = 0; a < in_order.size() || b < apart.size();) {
+    const bool from_a =
+        b == apart.size() || (a < in_order.size() && *paths[in_order[a]] <= *paths[apart[b]]);
+    const std::uint32_t i = from_a ? in_order[a++] : apart[b++];
+    if (fr.concrete.empty() || *fr.concrete.back() != *paths[i]) fr.concrete.push_back(paths[i]);
+    rank[i] = static_cast<std::uint32_t>(fr.concrete.size() - 1);
+  }
+  if (with_granted) {
+    fr.granted.reserve(fr.concrete.size());
+    for (const std::string* s : fr.concrete) fr.granted.emplace_back(s, 0u);
+    for (const Grant& g : grants) fr.granted[rank[g.path]].second |= g.part;
+  }
+  if (with_paths) {
+    fr.paths.resize(fr.rules.size());
+    auto add = [&](std::size_t rule, std::uint32_t into) {
+      for (std::size_t g = first_grant[rule]; g < first_grant[rule + 1]; ++g)
+        fr.paths[into].push_back(rank[grants[g].path]);
+    };
+    for (std::size_t r = 0; r < rules.size(); ++r) add(r, c.into[r]);
+    for (const auto& [r, into] : c.also) add(r, into);
+    for (auto& v : fr.paths) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+  }
+  return fr;
 }
 
 }  // namespace
@@ -977,9 +1208,9 @@ FileRules file_rules(const Profile& p, bool with_granted) {
 std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
   const std::string name = quote_name(o.name.empty() ? "tailor-default" : o.name);
 
-  const FileRules fr = file_rules(p, true);
+  const FileRules fr = file_rules(p, false, true);
   const std::vector<Rule>& rules = fr.rules;
-  const std::map<std::string, unsigned>& granted = fr.granted;
+  const Granted& granted = fr.granted;
   std::vector<std::pair<std::string, std::string>> file_lines;  // (sort key, line)
   std::vector<std::pair<std::string, std::string>> exec_lines;
   for (const auto& r : rules) {
@@ -1108,11 +1339,14 @@ std::string emit_apparmor(const Profile& p, const AppArmorOptions& o) {
 }
 
 std::vector<AppArmorFileRule> apparmor_file_rules(const Profile& p) {
+  const FileRules fr = file_rules(p, true, false);
   std::vector<AppArmorFileRule> out;
-  for (Rule& r : file_rules(p, false).rules) {
+  out.reserve(fr.rules.size());
+  for (std::size_t i = 0; i < fr.rules.size(); ++i) {
+    const Rule& r = fr.rules[i];
     AppArmorFileRule f{join_pattern(r.comps, r.dir), r.owner, perm_string(r.perms), {}};
-    f.paths.reserve(r.paths.size());
-    while (!r.paths.empty()) f.paths.push_back(std::move(r.paths.extract(r.paths.begin()).value()));
+    f.paths.reserve(fr.paths[i].size());
+    for (std::uint32_t k : fr.paths[i]) f.paths.push_back(*fr.concrete[k]);
     // A directory rule ends in '/', and so must the paths it is matched against (which can
     // change their order: "a/" sorts after "a-b/").
     if (r.dir) {
@@ -1205,9 +1439,11 @@ std::vector<std::size_t> AppArmorPatternSet::matching(const std::string& path) c
 }
 
 std::string apparmor_path_pattern(const std::string& path) {
-  Rule r;
-  if (!to_rule(path, r)) return path;
-  return join_pattern(r.comps, false);
+  std::string comps;
+  bool owner = false;
+  std::vector<std::string_view> scratch;
+  if (!to_rule(path, comps, owner, scratch)) return path;
+  return join_pattern(comps, false);
 }
 
 }  // namespace tailor

@@ -413,7 +413,7 @@ Decisions decide(const Profile& p) {
   // uids holds the effective uid of every process seen. Root without any capability exercised
   // only used root as a file owner: nobody can do the same if the image's files allow it.
   d.ran_as_root = p.process.uids.count(0) > 0;
-  d.run_as_nobody = d.ran_as_root && p.capabilities.empty();
+  d.run_as_nobody = runs_as_nobody(p);
   if (!d.ran_as_root && p.process.uids.size() == 1) {
     std::uint32_t gid =
         p.process.gids.size() == 1 ? p.process.gids.begin()->first : p.process.uids.begin()->first;
@@ -945,8 +945,10 @@ std::string emit_flags(const Profile& p, const FlagsOptions& o) {
   return {};
 }
 
+// Not decide(p).run_as_nobody: the AppArmor emitter asks, and decide() walks every file entry
+// (100k in a big recording) for the mounts, which this does not depend on.
 bool runs_as_nobody(const Profile& p) {
-  return decide(p).run_as_nobody;
+  return p.process.uids.count(0) > 0 && p.capabilities.empty();
 }
 
 std::map<std::string, std::string> hardening_needs(const Profile& p) {

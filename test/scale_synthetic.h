@@ -6,6 +6,7 @@
 // arguments of a call) are evaluated is unspecified, and gcc and clang pick differently.
 #pragma once
 
+#include <cstdint>
 #include <random>
 #include <set>
 #include <string>
@@ -152,6 +153,66 @@ inline Profile synthetic(std::size_t n, unsigned seed) {
       add(p, base + "/y" + y + "/z" + z, {"read"});
     }
   }
+  return p;
+}
+
+// synthetic() plus the kinds of path it lacks, for the rules' recorded paths: paths recorded as
+// directories or as both a directory and a file (types), pid-named and fresh ("mktemp") temp
+// names, a run as root that the flags turn into nobody (temp names with "root" in them),
+// /proc/self next to the pid it resolves to, paths that normalise onto another's rule ("..",
+// "//", " (deleted)"), programs that are also file entries, flock and hard links, creations
+// that failed, a relative path and "/" itself.
+inline Profile mixed(std::size_t n, unsigned seed) {
+  Profile p = synthetic(n, seed);
+  Rng r(seed + 1000);
+  p.syscalls["x86_64"]["flock"].add("/usr/bin/app");
+  p.process.uids[0].add("/usr/bin/app");
+  std::size_t i = 0;
+  for (auto& [path, use] : p.files) {
+    ++i;
+    if (use.access.count("readdir"))
+      use.types = i % 5 == 0 ? std::set<std::string>{"dir", "file"} : std::set<std::string>{"dir"};
+    else if (i % 7 == 0)
+      use.types = {"file"};
+    else if (i % 97 == 0)
+      use.types = {"dir", "symlink"};
+  }
+  for (const std::uint32_t pid : {4711u, 4712u, 99u, 123456u}) {
+    const std::string num = std::to_string(pid);
+    for (const std::string& path : {"/tmp/hsperfdata_root/" + num, "/run/app/" + num + ".sock",
+                                    "/var/tmp/job-" + num + "-x/out", "/tmp/pid" + num + ".lock"}) {
+      add(p, path, {"read", "write", "create"});
+      p.files[path].pids.insert(pid);
+    }
+  }
+  for (int k = 0; k < 12; ++k) {
+    const std::string name = r.random_name(6 + r.below(4));
+    add(p, "/tmp/" + name, {"write", "create", "mktemp"});
+    add(p, "/tmp/" + name + "/inner" + std::to_string(k), {"write", "create"});
+    add(p, "/dev/shm/" + std::string(k % 2 ? "lowercase" : "report_2024"), {"write", "mktemp"});
+  }
+  for (const char* path : {"/proc/self/status", "/proc/1/status", "/proc/thread-self/stat",
+                           "/proc/1/task/1/stat", "/proc/self", "/proc/self/fd/3", "/proc/1/fd/3"})
+    add(p, path, {"read"});
+  add(p, "/proc/1/task/1/stat", {"write"});
+  add(p, "/usr/share/a1/../a1/./x.txt", {"read"});
+  add(p, "/usr/share//a1/x.txt", {"write"});
+  add(p, "/usr/lib/libgone.so (deleted)", {"read", "map-exec"});
+  add(p, "/usr/lib/libgone.so", {"read"});
+  for (const char* exe : {"/usr/bin/tool1", "/usr/bin/tool2", "/proc/self/exe", "/opt/x1/data"}) {
+    add(p, exe, {"exec", "read"});
+    p.process.executables[exe].ev.add("/usr/bin/app");
+  }
+  p.process.executables["/usr/bin/never-a-file"].ev.add("/usr/bin/app");
+  add(p, "/var/lib/app/db1/src", {"link", "read"});
+  add(p, "/var/lib/app/db1/new", {"create", "write"});
+  add(p, "/var/lib/app/db1/lockfile", {"write", "read"});
+  add(p, "/dev/ttyS0", {"write"});
+  add(p, "/var/lib/app/db2/made", {"create"}, false);
+  add(p, "/var/lib/app/db2/probe", {"read"}, false);
+  add(p, "/var/lib/app/db2/dir", {"mkdir"}, false);
+  add(p, "relative/file", {"read"});
+  add(p, "/", {"readdir"});
   return p;
 }
 
