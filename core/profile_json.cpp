@@ -966,6 +966,28 @@ void write_file_atomic(const std::string& path, std::string_view data) {
     std::cout.flush();
     return;
   }
+  // `-o /dev/null`, a FIFO, /dev/stderr: renaming a file over them would replace the device
+  // node (every later writer to /dev/null then fills a regular file, and reads of it are no
+  // longer empty). A target that exists and is not a regular file is written in place: it has no
+  // half-written state for anyone to read.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw Error("cannot write " + path + ": Is a directory");
+    const int out = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (out < 0) throw Error("cannot write " + path + ": " + std::strerror(errno));
+    for (std::size_t off = 0; off < data.size();) {
+      const ssize_t n = ::write(out, data.data() + off, data.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int e = errno;
+        ::close(out);
+        throw Error("cannot write " + path + ": " + std::strerror(e));
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    ::close(out);
+    return;
+  }
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = mkstemp(tmp.data());
   if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));

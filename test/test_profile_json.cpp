@@ -2,9 +2,12 @@
 // pin down the JSON layout that README documents and that every later command reads, the merge
 // semantics `record --append` relies on, and the rule that any bad input is one tailor::Error
 // (exit 2), never a crash or a stray library exception.
+#include <fcntl.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -721,6 +724,36 @@ TEST_CASE("core: write_file_atomic writes, replaces and leaves no temp file") {
   tailor::write_file_atomic(path, tailor::to_json(p));
   CHECK(tailor::load_profile(path) == p);
   CHECK(names_in(dir.path()) == std::vector<std::string>{"profile.json"});
+}
+
+TEST_CASE("core: write_file_atomic writes into a device or FIFO instead of replacing it") {
+  tailor::test::TempDir dir;
+  // A FIFO: the reader sees the data, and the node is still a FIFO afterwards.
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  tailor::write_file_atomic(fifo, "through the pipe\n");
+  char buf[64] = {};
+  CHECK(::read(reader, buf, sizeof buf) == 17);
+  ::close(reader);
+  CHECK(std::string(buf) == "through the pipe\n");
+  struct stat st {};
+  REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  // `-o /dev/null`: a copy of the node (making one needs root), which must stay a device.
+  const std::string null = dir / "null";
+  if (::mknod(null.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) {
+    WARN("mknod needs root: the /dev/null case is skipped");
+  } else {
+    tailor::write_file_atomic(null, "gone\n");
+    REQUIRE(::lstat(null.c_str(), &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));
+    CHECK(tailor::read_file(null).empty());
+  }
+  CHECK(names_in(dir.path()) == (::lstat(null.c_str(), &st) == 0
+                                     ? std::vector<std::string>{"fifo", "null"}
+                                     : std::vector<std::string>{"fifo"}));
 }
 
 TEST_CASE("core: write_file_atomic gives the file the umask's mode") {
