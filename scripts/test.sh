@@ -62,8 +62,11 @@ warnings() {
   local log="$1/Testing/Temporary/LastTest.log"
   [ -f "$log" ] || return 0
   echo "--- skips and notes from the tests ($1):"
-  grep -A1 ': warning:$' "$log" | grep -v -e ': warning:$' -e '^--$' | sed 's/^ */  /' |
-    sort | uniq -c || true
+  # Catch2 prints "FILE:LINE: warning:" (wrapped before "warning:" when FILE is long), then the
+  # message indented, up to a blank line; each message becomes one line here.
+  awk '/(^|: )warning:$/ { msg = ""; on = 1; next }
+       on && /^$/ { print "  " msg; on = 0; next }
+       on { sub(/^ +/, ""); msg = msg (msg == "" ? "" : " ") $0 }' "$log" | sort | uniq -c || true
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -338,25 +338,6 @@ TEST_CASE("cap rules: failed attempts as nobody are hints and not needs", "[caps
 
 namespace {
 
-// The recorder's CapEnv reads /proc with caching; this one reads it directly. Same sources, so
-// the rules are exercised against the real kernel view of this very process.
-class ProcEnv : public tracer::CapEnv {
- public:
-  std::optional<tracer::Creds> creds(pid_t tid) override { return tracer::read_creds(tid); }
-  std::optional<struct stat> stat_path(pid_t tid, const std::string& abs, bool follow) override {
-    return tracer::stat_in(tid, abs, follow);
-  }
-  std::optional<struct stat> stat_fd(pid_t tid, int fd) override {
-    return tracer::stat_fd(tid, fd);
-  }
-  bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override {
-    return tracer::read_mem(tid, addr, buf, len);
-  }
-  std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override {
-    return tracer::read_cstring(tid, addr);
-  }
-};
-
 tracer::DecodedCall call(const std::string& name, std::array<std::uint64_t, 6> args = {}) {
   tracer::DecodedCall c;
   c.tid = ::getpid();
@@ -367,7 +348,9 @@ tracer::DecodedCall call(const std::string& name, std::array<std::uint64_t, 6> a
 }
 
 std::set<std::string> caps_of(const tracer::DecodedCall& c) {
-  ProcEnv env;
+  // Straight from /proc, the same sources as the recorder's cached view: the rules are
+  // exercised against the real kernel view of this very process.
+  tracer::ProcCapEnv env;
   std::set<std::string> out;
   for (const auto& f : tracer::infer_capabilities(c, env)) out.insert(cap_name(f.cap));
   return out;

@@ -45,6 +45,25 @@ class CapEnv {
   virtual std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) = 0;
 };
 
+// CapEnv straight from /proc, without caching: for `tailor run`, which asks about the few calls
+// it watches, and for tests that check the rules against the kernel's view of a live process.
+class ProcCapEnv final : public CapEnv {
+ public:
+  std::optional<Creds> creds(pid_t tid) override { return read_creds(tid); }
+  std::optional<struct stat> stat_path(pid_t tid, const std::string& abs, bool follow) override {
+    return stat_in(tid, abs, follow);
+  }
+  std::optional<struct stat> stat_fd(pid_t tid, int fd) override {
+    return tracer::stat_fd(tid, fd);
+  }
+  bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override {
+    return tracer::read_mem(tid, addr, buf, len);
+  }
+  std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override {
+    return read_cstring(tid, addr);
+  }
+};
+
 struct CapFinding {
   int cap = 0;         // CAP_* number (from <linux/capability.h>)
   std::string detail;  // the argument that needs it, e.g. "port 80", "uid 1000 -> 0"

@@ -371,24 +371,6 @@ std::vector<struct sock_filter> chain(std::vector<struct sock_filter> prog,
   return prog;
 }
 
-// What the capability rules may ask, straight from /proc (few calls are watched: no cache).
-class ProcCapEnv final : public tracer::CapEnv {
- public:
-  std::optional<tracer::Creds> creds(pid_t tid) override { return tracer::read_creds(tid); }
-  std::optional<struct stat> stat_path(pid_t tid, const std::string& abs, bool follow) override {
-    return tracer::stat_in(tid, abs, follow);
-  }
-  std::optional<struct stat> stat_fd(pid_t tid, int fd) override {
-    return tracer::stat_fd(tid, fd);
-  }
-  bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override {
-    return tracer::read_mem(tid, addr, buf, len);
-  }
-  std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override {
-    return tracer::read_cstring(tid, addr);
-  }
-};
-
 // The path argument of the watched calls that take one (dfd -1: relative to the cwd). The rules
 // read everything else (flags, ids, structs) from the arguments themselves.
 struct PathArg {
@@ -649,7 +631,7 @@ class RunHandler final : public tracer::NotifyHandler {
   const SourceProgram& source_;
   RunMode mode_;
   std::set<std::string> watched_;
-  ProcCapEnv env_;
+  tracer::ProcCapEnv env_;
   std::map<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t, int, DenialSource>, RunDenial>
       rows_;
   std::map<std::tuple<std::string, std::string, std::string>, RunCapFailure> cap_rows_;
