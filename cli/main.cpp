@@ -32,7 +32,16 @@ from the kernel: syscalls per architecture, files, sockets, capabilities, proces
 facts and resource peaks. Every process and thread CMD starts is followed.
 
 Backends (--backend):
-  ptrace   (default) ptrace stops, in one of the modes below. Leaves the
+  auto     (default) bpf where tailor may load BPF programs (root, or
+           CAP_BPF + CAP_PERFMON) on a kernel with BTF; otherwise ptrace,
+           and a line on stderr says why.
+  bpf      eBPF programs on the syscall and scheduler tracepoints count every
+           call in the kernel and copy the arguments of the calls that make
+           profile facts (paths, sockets, clone flags, capability rules). The
+           workload never stops and runs at nearly native speed. If the kernel
+           had to drop records (ring buffer full), tailor says what was lost,
+           writes no profile and exits 124.
+  ptrace   ptrace stops, in one of the modes below. Leaves the
            workload's behaviour exactly as it is.
   notify   seccomp user notification: no ptrace at all (works under a
            debugger, or where ptrace is forbidden) and faster, but a signal
@@ -58,7 +67,7 @@ halted CPU costs several times more. --no-low-latency turns it off.
 tailor exits with CMD's exit status (128+N if it was killed by signal N).
 Signals sent to tailor are passed on to CMD; a terminal's Ctrl-C reaches CMD
 directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL, or
-under notify a watchdog process).
+under notify and bpf a watchdog process).
 
 Examples:
   tailor record -- ./myserver --port 8080
@@ -235,6 +244,7 @@ struct RecordArgs {
   std::string out = "tailor-profile.json";
   bool append = false, quiet = false, no_low_latency = false, analyze = false;
   std::string mode = "auto", backend = "auto", since;
+  std::size_t bpf_buffer = 0;
   std::vector<std::string> argv;
 };
 
@@ -262,9 +272,16 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
                                     : TraceMode::kAuto;
   opts.backend = a.backend == "notify"   ? RecordBackend::kNotify
                  : a.backend == "ptrace" ? RecordBackend::kPtrace
+                 : a.backend == "bpf"    ? RecordBackend::kBpf
                                          : RecordBackend::kAuto;
-  if (opts.backend == RecordBackend::kNotify && opts.mode != TraceMode::kAuto)
-    throw Error("record: --mode chooses how ptrace traces; it cannot go with --backend notify");
+  if ((opts.backend == RecordBackend::kNotify || opts.backend == RecordBackend::kBpf) &&
+      opts.mode != TraceMode::kAuto)
+    throw Error("record: --mode chooses how ptrace traces; it cannot go with --backend " +
+                a.backend);
+  // --mode alone means ptrace, as its help says.
+  if (opts.backend == RecordBackend::kAuto && opts.mode != TraceMode::kAuto)
+    opts.backend = RecordBackend::kPtrace;
+  opts.bpf_buffer_bytes = a.bpf_buffer;
   if (since) opts.since = &*since;
   const bool live = !quiet && ::isatty(STDERR_FILENO);
   if (live) opts.on_progress = [](const RecordProgress& p) { print_progress(p, false); };
@@ -417,7 +434,7 @@ int main(int argc, char** argv) {
   rec->add_flag("--append", ra.append, "Merge into the output profile if it exists");
   rec->add_flag("-q,--quiet", ra.quiet, "No progress line or summary on stderr");
   rec->add_option("--backend", ra.backend, "How syscalls reach tailor (see below)")
-      ->check(CLI::IsMember({"auto", "notify", "ptrace"}))
+      ->check(CLI::IsMember({"auto", "bpf", "notify", "ptrace"}))
       ->capture_default_str();
   rec->add_option("--mode", ra.mode, "ptrace tracing mode (implies --backend ptrace)")
       ->check(CLI::IsMember({"auto", "seccomp", "syscall"}))
@@ -426,6 +443,9 @@ int main(int argc, char** argv) {
                   "Record only what is new against this profile (its syscalls run untraced)");
   rec->add_flag("--static", ra.analyze,
                 "Also analyse every executable the recording ran (see tailor analyze --help)");
+  // For tests that must see the eBPF recorder drop records: a ring buffer of a few pages.
+  rec->add_option("--bpf-buffer", ra.bpf_buffer, "eBPF ring buffer size in bytes")
+      ->group("");
   rec->add_flag("--no-low-latency", ra.no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;

@@ -32,6 +32,8 @@ PACKAGES=(
   libseccomp-dev libelf-dev libcapstone-dev nlohmann-json3-dev libcli11-dev catch2 libcap-dev
   strace python3 sqlite3 util-linux
   clang libclang-rt-14-dev clang-format
+  # the eBPF recorder: clang -target bpf, bpftool (vmlinux.h, skeletons), libbpf
+  libbpf-dev bpftool llvm
   # generate: AppArmor profiles are compiled by the real parser, YAML checked by a real parser,
   # and seccomp profiles proven in real containers (crun, runc, podman; see environment.md)
   apparmor python3-yaml

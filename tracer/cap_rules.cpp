@@ -119,7 +119,7 @@ Target path_target(const Ctx& c, bool follow) {
 
 Target fd_target(const Ctx& c, int fd) {
   std::string what = "fd " + std::to_string(fd);
-  if (auto link = proc_link(c.call.tid, "fd/" + std::to_string(fd)); link && (*link)[0] == '/')
+  if (auto link = c.env.fd_path(c.call.tid, fd); link && (*link)[0] == '/')
     what = *link;
   return {c.env.stat_fd(c.call.tid, fd), what};
 }

@@ -43,6 +43,8 @@ class CapEnv {
   virtual std::optional<struct stat> stat_fd(pid_t tid, int fd) = 0;
   virtual bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) = 0;
   virtual std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) = 0;
+  // The path open as `fd` (readlink of /proc/TID/fd/FD).
+  virtual std::optional<std::string> fd_path(pid_t tid, int fd) = 0;
 };
 
 // CapEnv straight from /proc, without caching: for `tailor run`, which asks about the few calls
@@ -61,6 +63,9 @@ class ProcCapEnv final : public CapEnv {
   }
   std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override {
     return read_cstring(tid, addr);
+  }
+  std::optional<std::string> fd_path(pid_t tid, int fd) override {
+    return proc_link(tid, "fd/" + std::to_string(fd));
   }
 };
 

@@ -7,12 +7,17 @@
 
 #include <linux/filter.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "proc.h"
 
 namespace tailor::tracer {
 
@@ -21,6 +26,29 @@ struct SyscallEntry {
   std::uint32_t arch = 0;  // libseccomp arch token, x32 already told apart from x86_64
   std::uint64_t nr = 0;    // as the kernel passed it (x32 bit included)
   std::array<std::uint64_t, 6> args{};
+  bool counted = false;  // the backend counts every call itself (EventSink::on_counted)
+};
+
+// What a backend that cannot stop the workload (eBPF) captured with an event, in place of the
+// live reads of tracee memory and /proc that ptrace and notify make while the task waits: by
+// the time such an event is read the task may have moved on or be gone. While set (see
+// EventSink::set_captured), the sink answers every read of the event's task from here, and
+// reads live only what was not captured.
+struct Captured {
+  pid_t tid = 0, tgid = 0;  // the task the event is about
+  std::optional<Creds> creds;  // at syscall entry; after the exec for on_exec
+  // User memory as the kernel had just read it: (address, bytes); strings keep their NUL.
+  std::vector<std::pair<std::uint64_t, std::string>> mem;
+  std::vector<std::uint64_t> unreadable;  // addresses whose memory could not be read
+  // Paths of descriptors (AT_FDCWD: the cwd) and what they were at entry.
+  std::vector<std::pair<int, std::string>> fd_paths;
+  std::vector<std::pair<int, struct stat>> fd_stats;
+  // For an open: what the returned descriptor is, and whether the open created it.
+  std::optional<struct stat> opened;
+  bool created = false;
+  // For on_exec: the new image.
+  std::optional<std::string> exe;
+  std::optional<struct stat> exe_stat;
 };
 
 enum class Want { kNothing, kExit };
@@ -45,6 +73,16 @@ class EventSink {
   virtual void on_task_exit(pid_t tid, const struct rusage* ru) = 0;
   // Called periodically from the event loop (for progress output).
   virtual void on_tick() {}
+
+  // (Backends that read nothing live.) What the next calls are about; null when done.
+  virtual void set_captured(const Captured* /*c*/) {}
+  // (Backends that count in the kernel.) `n` calls of (arch, nr) made by image `exe` ("": the
+  // first process before its exec); the entries such a backend reports are marked `counted`.
+  virtual void on_counted(const std::string& /*exe*/, std::uint32_t /*arch*/,
+                          std::uint64_t /*nr*/, std::uint64_t /*n*/) {}
+  // The highest fd number seen in use, and a process's peak resident set at its exit.
+  virtual void on_fd_in_use(std::int64_t /*fd*/) {}
+  virtual void on_memory_peak(std::uint64_t /*kb*/) {}
 };
 
 struct LaunchSpec {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "bpf_backend.h"
 #include "notify.h"
 #include "notify_backend.h"
 #include "proc.h"
@@ -112,9 +113,24 @@ RecordResult record(const RecordOptions& opts) {
   // one run of five of the pipeline sample). Under ptrace the call simply runs when resumed.
   // An explicit --backend notify without CAP_SYS_ADMIN sets no-new-privileges, which the user
   // asked for knowingly.
-  bool notify = false;
+  bool notify = false, bpf = false;
   switch (opts.backend) {
     case RecordBackend::kAuto:
+      // eBPF where it can run: it never stops the workload, so it changes nothing the workload
+      // sees and costs least. Otherwise ptrace, saying why in one line.
+      if (auto why = tracer::BpfBackend::unavailable_reason(); why.empty())
+        bpf = true;
+      else
+        res.notices.push_back(why + ": recording with ptrace");
+      break;
+    case RecordBackend::kBpf:
+      if (auto why = tracer::BpfBackend::unavailable_reason(); !why.empty())
+        throw Error("--backend bpf: " + why, kExitTraceFailed);
+      if (opts.since)
+        throw Error("--backend bpf cannot record --since (it counts every call in the kernel "
+                    "anyway): use --backend ptrace",
+                    kExitUsage);
+      bpf = true;
       break;
     case RecordBackend::kNotify:
       notify = true;
@@ -144,7 +160,32 @@ RecordResult record(const RecordOptions& opts) {
   };
   int status = 0;
   bool done = false, fallback = false;
-  if (notify) {
+  if (bpf && opts.since && opts.backend == RecordBackend::kAuto) bpf = false;  // ptrace does it
+  if (bpf) {
+    new_recorder(true);
+    try {
+      tracer::BpfBackend backend(opts.bpf_buffer_bytes ? opts.bpf_buffer_bytes
+                                                       : std::size_t{16} << 20);
+      status = backend.run(spec, *recorder);
+      done = true;
+      res.backend_used = RecordBackend::kBpf;
+      if (!backend.losses().empty()) {
+        // Never a silently incomplete profile: name what was lost and write nothing.
+        std::string what;
+        for (const auto& l : backend.losses()) what += (what.empty() ? "" : ", ") + l;
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        throw Error("the eBPF recorder lost " + what + "; no profile written (the workload "
+                        "exited with status " + std::to_string(code) +
+                        "); record again with --backend ptrace",
+                    kExitIncomplete);
+      }
+    } catch (const tracer::BpfUnavailable& e) {
+      if (opts.backend == RecordBackend::kBpf) throw;
+      // Nothing of the workload has run yet: ptrace takes over cleanly.
+      res.notices.push_back(std::string(e.what()) + ": recording with ptrace instead");
+    }
+  }
+  if (!done && notify) {
     new_recorder(false);
     if (opts.since) spec.filter = since_filter(*opts.since, SCMP_ACT_NOTIFY);
     try {

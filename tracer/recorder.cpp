@@ -496,6 +496,9 @@ struct Recorder::Impl {
   // predicted at entry (settle_unobserved) instead of read at exit.
   bool results_observable = true;
   CapEnv* env = nullptr;  // the Recorder itself, for the CapEnv queries made from here
+  // Set while a backend that reads nothing live (eBPF) reports an event: its captured memory,
+  // descriptors and credentials answer the reads below instead of the task, which may be gone.
+  const Captured* cap = nullptr;
   // stat() results for the capability rules, which look at the target of every open: the same
   // libraries and headers are opened again and again by every process of a build, and a stat
   // through /proc/PID/root costs more than the rest of the decoding. Cleared whenever the
@@ -553,8 +556,29 @@ struct Recorder::Impl {
     return p == procs.end() ? nullptr : &p->second;
   }
 
+  // readlink of /proc/TID/WHAT ("cwd", "exe", "fd/N"), from the captured event where there is one.
+  std::optional<std::string> link(pid_t tid, const std::string& what) {
+    if (cap) {
+      if (what == "exe" && cap->exe) return cap->exe;
+      int fd = 0;
+      bool is_fd = false;
+      if (what == "cwd") {
+        fd = AT_FDCWD, is_fd = true;
+      } else if (what.rfind("fd/", 0) == 0) {
+        fd = std::atoi(what.c_str() + 3), is_fd = true;
+      }
+      if (is_fd)
+        for (const auto& [f, path] : cap->fd_paths)
+          if (f == fd) return path;
+    }
+    return proc_link(tid, what);
+  }
+
   const std::string& cwd_of(pid_t tid) {
     auto& t = tasks[tid];
+    if (cap)
+      for (const auto& [f, path] : cap->fd_paths)
+        if (f == AT_FDCWD) t.cwd = path;  // exact for this event: the cache follows it
     if (!t.cwd) t.cwd = proc_link(tid, "cwd").value_or("/");
     return *t.cwd;
   }
@@ -569,12 +593,12 @@ struct Recorder::Impl {
   std::optional<std::string> resolve(pid_t tid, const std::array<std::uint64_t, 6>& args,
                                      int dfd_arg, int path_arg, std::uint64_t flags) {
     std::optional<std::string> rel;
-    if (path_arg >= 0) rel = read_cstring(tid, args[path_arg]);
+    if (path_arg >= 0) rel = env->read_string(tid, args[path_arg]);
     const int dirfd = dfd_arg >= 0 ? static_cast<int>(args[dfd_arg]) : AT_FDCWD;
     if (!rel || rel->empty()) {
       // NULL path (utimensat) or "" with AT_EMPTY_PATH: the call is on the dirfd itself.
       if (dfd_arg >= 0 && dirfd >= 0 && (!rel || (flags & AT_EMPTY_PATH)))
-        return proc_link(tid, "fd/" + std::to_string(dirfd));
+        return link(tid, "fd/" + std::to_string(dirfd));
       return std::nullopt;
     }
     if ((*rel)[0] == '/') return join_path("", *rel);
@@ -582,7 +606,7 @@ struct Recorder::Impl {
     if (dirfd == AT_FDCWD) {
       base = cwd_of(tid);
     } else {
-      base = proc_link(tid, "fd/" + std::to_string(dirfd)).value_or("");
+      base = link(tid, "fd/" + std::to_string(dirfd)).value_or("");
       if (base.empty() || base[0] != '/') return (base.empty() ? "?" : base) + "/" + *rel;
     }
     return join_path(base, *rel);
@@ -599,7 +623,7 @@ struct Recorder::Impl {
     if (addr == 0 || len < sizeof(sa_family_t)) return std::nullopt;
     struct sockaddr_storage ss {};
     len = std::min<std::uint64_t>(len, sizeof ss);
-    if (!tracer::read_mem(tid, addr, &ss, len)) return std::nullopt;
+    if (!env->read_mem(tid, addr, &ss, len)) return std::nullopt;
     Endpoint ep;
     ep.op = op;
     ep.family = family_name(ss.ss_family);
@@ -789,6 +813,29 @@ bool Recorder::needs_arguments(std::uint32_t arch, const std::string& name) {
   }
 }
 
+Recorder::ArgPlan Recorder::arg_plan(std::uint32_t arch, const std::string& name) {
+  ArgPlan plan;
+  plan.norm = normalise(arch, name);
+  Kind kind = Kind::kPlain;
+  for (const auto& k : kKinds)
+    if (plan.norm == k.name) kind = k.kind;
+  for (const auto& sp : kPathSpecs)
+    if (plan.norm == sp.name) {
+      kind = Kind::kPath;
+      if (sp.path >= 0) plan.paths.emplace_back(sp.path, sp.dfd);
+      if (sp.path2 >= 0) plan.paths.emplace_back(sp.path2, sp.dfd2);
+    }
+  if (kind == Kind::kOpen || kind == Kind::kExec) {
+    const bool at = plan.norm == "openat" || plan.norm == "openat2" || plan.norm == "execveat";
+    plan.paths.emplace_back(at ? 1 : 0, at ? 0 : -1);
+  }
+  for (const auto& [n, a] : kFdArgs)
+    if (plan.norm == n) plan.fd_arg = a;
+  plan.decoded = capability_rules_watch(plan.norm) ||
+                 (kind != Kind::kPlain && kind != Kind::kFdResult && kind != Kind::kClose);
+  return plan;
+}
+
 Recorder::Recorder(std::string first_exe) : impl_(std::make_unique<Impl>()) {
   impl_->intern_exe(first_exe);
   impl_->live_at_start = live_user_pids();
@@ -808,7 +855,7 @@ void Recorder::set_progress(std::function<void(const RecordProgress&)> cb, unsig
 void Recorder::on_task_start(pid_t tid, pid_t parent) {
   auto& I = *impl_;
   if (I.tasks.count(tid)) return;
-  pid_t tgid = read_tgid(tid);
+  pid_t tgid = I.cap ? I.cap->tgid : read_tgid(tid);
   if (tgid == 0) tgid = tid;
   Task& t = I.tasks[tid];
   t.tgid = tgid;
@@ -833,7 +880,7 @@ void Recorder::on_task_start(pid_t tid, pid_t parent) {
         p.own_view = pp->own_view;
       }
     } else if (I.processes_seen > 1) {
-      if (auto exe = proc_link(tid, "exe")) p.exe_id = I.intern_exe(*exe);
+      if (auto exe = I.link(tid, "exe")) p.exe_id = I.intern_exe(*exe);
     }
   }
   ++p.live_tasks;
@@ -895,18 +942,19 @@ void Recorder::on_exec(pid_t tid, pid_t former_tid) {
   if (!p) return;
   p->creds.reset();
   p->socks.clear();
-  auto exe = proc_link(tid, "exe");
+  auto exe = I.link(tid, "exe");
   if (!exe) return;
   p->exe_id = I.intern_exe(*exe);
   Executable& e = I.profile.process.executables[*exe];
   e.ev.add(*exe);
-  if (auto st = stat_in(tid, *exe)) {
+  if (auto st = I.cap && I.cap->exe_stat ? I.cap->exe_stat : stat_in(tid, *exe)) {
     e.setuid = e.setuid || (st->st_mode & S_ISUID);
     e.setgid = e.setgid || ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP));
   }
-  std::string root_path = "/proc/" + std::to_string(tid) + "/root" + *exe;
+  // A captured event's task may be gone: its file is then looked at from tailor's view.
+  std::string root_path = (I.cap ? "" : "/proc/" + std::to_string(tid) + "/root") + *exe;
   if (::getxattr(root_path.c_str(), "security.capability", nullptr, 0) > 0) e.file_caps = true;
-  if (auto c = read_creds(tid)) {
+  if (auto c = I.cap && I.cap->creds ? I.cap->creds : read_creds(tid)) {
     p->creds = c;
     I.profile.process.uids[c->euid].add(*exe);
     I.profile.process.gids[c->egid].add(*exe);
@@ -929,13 +977,15 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
   }
   const std::uint32_t exe_id = pit == I.procs.end() ? 0 : pit->second.exe_id;
 
-  ++I.syscalls_seen;
-  const std::uint64_t nr32 = e.nr & 0xffffffffu;
-  ++I.counts[(static_cast<std::uint64_t>(exe_id) << 40) |
-             (static_cast<std::uint64_t>(info.arch_index) << 32) | nr32];
-  if (!info.seen) {
-    info.seen = true;
-    ++I.distinct;
+  if (!e.counted) {
+    ++I.syscalls_seen;
+    const std::uint64_t nr32 = e.nr & 0xffffffffu;
+    ++I.counts[(static_cast<std::uint64_t>(exe_id) << 40) |
+               (static_cast<std::uint64_t>(info.arch_index) << 32) | nr32];
+    if (!info.seen) {
+      info.seen = true;
+      ++I.distinct;
+    }
   }
 
   if (info.fd_arg >= 0) {
@@ -1100,7 +1150,9 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         // directories without O_DIRECTORY, a program opens its cwd as openat(".", O_RDONLY),
         // and a failed O_DIRECTORY probe of a file (ENOTDIR) says the opposite of what the flag
         // asks. The stat is the one the outcome is predicted from (cached across opens).
-        const auto st = stat_path(e.tid, *p, !(flags & O_NOFOLLOW));
+        // A captured open says what it opened (and whether it made it) as the kernel saw it.
+        const auto st = I.cap && I.cap->opened ? (I.cap->created ? std::nullopt : I.cap->opened)
+                                               : stat_path(e.tid, *p, !(flags & O_NOFOLLOW));
         const char* type = st ? type_name_of(*st) : (flags & O_CREAT) ? "file" : nullptr;
         const bool type_if_ok = !st;  // O_CREAT makes a regular file once it succeeds
         auto note = [&](const char* access) {
@@ -1242,7 +1294,7 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
       if (args[2] & PROT_EXEC) {
         if (args[3] & MAP_ANONYMOUS) {
           I.profile.process.exec_mappings["[anon]"].add(exe);
-        } else if (auto p = proc_link(e.tid, "fd/" + std::to_string(static_cast<int>(args[4])))) {
+        } else if (auto p = I.link(e.tid, "fd/" + std::to_string(static_cast<int>(args[4])))) {
           // The fd resolved, so the mapping is of that file; no result needed.
           I.profile.process.exec_mappings[*p].add(exe);
           FileUse& use = I.profile.files[*p];
@@ -1332,7 +1384,8 @@ void Recorder::on_syscall_exit(pid_t tid, std::int64_t result) {
   if (ok && pend.fd_result) {
     I.note_fd(result);
     if (!pend.sock_family.empty())
-      if (auto* p = I.proc_of(tid)) p->socks[static_cast<int>(result)].family = pend.sock_family;
+      if (auto* p = I.proc_of(tid))  // a new socket: nothing of an earlier one on this fd holds
+        p->socks[static_cast<int>(result)] = SockInfo{pend.sock_family, std::nullopt};
   }
   if (!pend.caps.empty()) {
     const bool denied = result == -EPERM || result == -EACCES;
@@ -1377,8 +1430,36 @@ Profile Recorder::finish() {
 
 // ---- CapEnv: what the capability rules may ask, cached where it is read often -------------------
 
+void Recorder::set_captured(const Captured* c) {
+  impl_->cap = c;
+}
+
+void Recorder::on_counted(const std::string& exe, std::uint32_t arch, std::uint64_t nr,
+                          std::uint64_t n) {
+  auto& I = *impl_;
+  const std::uint32_t exe_id = exe.empty() ? 0 : I.intern_exe(exe);
+  Info& info = I.info_for(arch, nr);
+  I.syscalls_seen += n;
+  I.counts[(static_cast<std::uint64_t>(exe_id) << 40) |
+           (static_cast<std::uint64_t>(info.arch_index) << 32) | (nr & 0xffffffffu)] += n;
+  if (!info.seen) {
+    info.seen = true;
+    ++I.distinct;
+  }
+}
+
+void Recorder::on_fd_in_use(std::int64_t fd) {
+  impl_->note_fd(fd);
+}
+
+void Recorder::on_memory_peak(std::uint64_t kb) {
+  auto& r = impl_->profile.resources;
+  r.peak_rss_kb = std::max(r.peak_rss_kb, kb);
+}
+
 std::optional<Creds> Recorder::creds(pid_t tid) {
   auto& I = *impl_;
+  if (I.cap && I.cap->creds && tid == I.cap->tid) return I.cap->creds;
   Proc* p = I.proc_of(tid);
   if (p && p->creds) return p->creds;
   auto c = read_creds(tid);
@@ -1388,22 +1469,48 @@ std::optional<Creds> Recorder::creds(pid_t tid) {
 std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {
   auto& cache = impl_->stat_cache;
   if (Proc* p = impl_->proc_of(tid); p && p->own_view) return tracer::stat_in(tid, abs, follow);
+  // A captured event's task may be gone by now; it shares tailor's view (not own_view).
+  auto stat_now = [&]() -> std::optional<struct stat> {
+    if (!impl_->cap) return tracer::stat_in(tid, abs, follow);
+    struct stat st {};
+    if ((follow ? ::stat(abs.c_str(), &st) : ::lstat(abs.c_str(), &st)) != 0) return std::nullopt;
+    return st;
+  };
   std::string key = (follow ? "F" : "L") + abs;
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   if (cache.size() > 200000) cache.clear();
-  auto st = tracer::stat_in(tid, abs, follow);
+  auto st = stat_now();
   cache.emplace(std::move(key), st);
   return st;
 }
 std::optional<struct stat> Recorder::stat_fd(pid_t tid, int fd) {
+  if (const Captured* c = impl_->cap)
+    for (const auto& [f, st] : c->fd_stats)
+      if (f == fd) return st;
   return tracer::stat_fd(tid, fd);
 }
 bool Recorder::read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) {
+  if (const Captured* c = impl_->cap)
+    for (const auto& [a, bytes] : c->mem)
+      if (addr >= a && addr - a <= bytes.size() && len <= bytes.size() - (addr - a)) {
+        std::memcpy(buf, bytes.data() + (addr - a), len);
+        return true;
+      }
   return tracer::read_mem(tid, addr, buf, len);
 }
 std::optional<std::string> Recorder::read_string(pid_t tid, std::uint64_t addr) {
+  if (const Captured* c = impl_->cap)
+    for (const auto& [a, bytes] : c->mem)
+      if (addr >= a && addr - a < bytes.size()) {
+        const std::size_t from = addr - a;
+        const std::size_t nul = bytes.find('\0', from);
+        if (nul != std::string::npos) return bytes.substr(from, nul - from);
+      }
   return read_cstring(tid, addr);
+}
+std::optional<std::string> Recorder::fd_path(pid_t tid, int fd) {
+  return impl_->link(tid, "fd/" + std::to_string(fd));
 }
 
 }  // namespace tailor::tracer

@@ -37,6 +37,11 @@ class Recorder final : public EventSink, private CapEnv {
   void on_task_exiting(pid_t tid) override;
   void on_task_exit(pid_t tid, const struct rusage* ru) override;
   void on_tick() override;
+  void set_captured(const Captured* c) override;
+  void on_counted(const std::string& exe, std::uint32_t arch, std::uint64_t nr,
+                  std::uint64_t n) override;
+  void on_fd_in_use(std::int64_t fd) override;
+  void on_memory_peak(std::uint64_t kb) override;
 
   // A backend without exit stops (seccomp user notification) calls this with false before it
   // starts: on_syscall_entry then never asks for a result and predicts it instead.
@@ -48,6 +53,17 @@ class Recorder final : public EventSink, private CapEnv {
   // arguments of the seccomp filter (clone, socket, personality), may exercise a capability, or
   // is how backends follow processes (exec, exit).
   static bool needs_arguments(std::uint32_t arch, const std::string& name);
+
+  // What a backend that captures arguments in the kernel (eBPF) must send for a syscall: whether
+  // the recorder decodes it at all (otherwise it is only counted), the normalised name, which
+  // argument is an fd the process holds, and the path arguments as (path, dirfd or -1) pairs.
+  struct ArgPlan {
+    bool decoded = false;
+    std::string norm;
+    int fd_arg = -1;
+    std::vector<std::pair<int, int>> paths;
+  };
+  static ArgPlan arg_plan(std::uint32_t arch, const std::string& name);
 
   void set_progress(std::function<void(const RecordProgress&)> cb, unsigned interval_ms);
   // Moves the counters into the profile and returns it.
@@ -62,6 +78,7 @@ class Recorder final : public EventSink, private CapEnv {
   std::optional<struct stat> stat_fd(pid_t tid, int fd) override;
   bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override;
   std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override;
+  std::optional<std::string> fd_path(pid_t tid, int fd) override;
 
   std::unique_ptr<Impl> impl_;
 };

@@ -11,6 +11,7 @@ namespace tailor {
 // tailor's own failures use codes a shell reserves for "command problems".
 enum ExitCode : int {
   kExitUsage = 2,          // bad command line, malformed or foreign input file
+  kExitIncomplete = 124,   // the recording lost events (eBPF ring buffer full): no profile
   kExitTraceFailed = 125,  // tailor could not set up tracing (like `env`/`timeout`: 125)
   kExitCannotExec = 126,   // the command was found but could not be executed
   kExitNotFound = 127,     // the command was not found

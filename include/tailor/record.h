@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,9 +21,10 @@ enum class TraceMode {
 
 // How syscalls reach tailor.
 enum class RecordBackend {
-  kAuto,    // ptrace (see record() for why not notify)
+  kAuto,    // bpf where tailor may load BPF programs on a kernel with BTF, else ptrace
   kPtrace,  // ptrace, in the TraceMode chosen
   kNotify,  // seccomp user notification (SECCOMP_RET_USER_NOTIF), no ptrace at all
+  kBpf,     // eBPF programs on the syscall and scheduler tracepoints: the workload never stops
 };
 
 // Live counters for a progress line. The tracer only counts; the CLI formats.
@@ -47,6 +49,8 @@ struct RecordOptions {
   // Called from the tracer loop at most every `progress_interval_ms`; may be empty.
   std::function<void(const RecordProgress&)> on_progress;
   unsigned progress_interval_ms = 200;
+  // The eBPF backend's ring buffer in bytes (0: its default). Tests make it tiny to force drops.
+  std::size_t bpf_buffer_bytes = 0;
 };
 
 struct RecordResult {

@@ -1,0 +1,655 @@
+// Recording with eBPF (bpf/record.bpf.c): the workload is never stopped.
+//
+// The programs count every syscall of the workload in the kernel and send a record only for the
+// calls whose arguments make profile facts, with the argument memory, descriptor paths and
+// credentials captured there (Captured). A drain thread reads the ring buffer and hands each
+// record to the same Recorder the other backends use, in the order the kernel produced them:
+// fork before the child's first call, exec before the exec'ing call's exit, exit last. The main
+// thread only waits for the workload, as the other backends do, and forwards signals; nothing
+// is intercepted, so ^C, SIGSTOP/SIGCONT and exit statuses behave exactly as without tailor.
+//
+// Nothing is waited for on the workload's side, so nothing may be lost silently either: every
+// record the ring buffer had no room for, every count the map had no room for and every path cut
+// short is counted in the kernel and reported (losses()), and record() then refuses to write a
+// profile. If tailor dies, its programs detach and the watchdog (watchdog.h) kills the workload
+// rather than let it run on unrecorded.
+#include "bpf_backend.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "launch.h"
+#include "proc.h"
+#include "recorder.h"
+#include "tailor/syscalls.h"
+#include "watchdog.h"
+
+#ifdef TAILOR_HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "record.skel.h"
+#include "record_bpf.h"
+#endif
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+namespace tailor::tracer {
+
+std::string BpfBackend::unavailable_reason() {
+#ifndef TAILOR_HAVE_BPF
+  return std::string("this tailor was built without the eBPF recorder (") + TAILOR_NO_BPF_REASON +
+         ")";
+#else
+  if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    return "this kernel has no BTF (/sys/kernel/btf/vmlinux)";
+  auto c = read_creds(::getpid());
+  const bool may =
+      c && (c->has_cap(CAP_SYS_ADMIN) || (c->has_cap(CAP_BPF) && c->has_cap(CAP_PERFMON)));
+  if (!may) return "loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)";
+  return "";
+#endif
+}
+
+#ifndef TAILOR_HAVE_BPF
+
+int BpfBackend::run(const LaunchSpec&, EventSink&) {
+  throw BpfUnavailable(unavailable_reason(), kExitTraceFailed);
+}
+
+#else
+
+namespace {
+
+static_assert(sizeof(tl_syscall) % 8 == 0 && sizeof(tl_exec) % 8 == 0 &&
+                  sizeof(tl_item) == 16 && sizeof(tl_file) == 48,
+              "record_bpf.h must lay out the same in BPF and here");
+
+constexpr std::uint32_t kArchTokens[TL_NARCH] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
+
+// libbpf's messages go nowhere unless TAILOR_BPF_DEBUG is set; the last warning is kept for
+// the one-line error when loading fails.
+std::string g_last_libbpf;
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  if (level <= LIBBPF_WARN) {
+    g_last_libbpf = buf;
+    while (!g_last_libbpf.empty() && g_last_libbpf.back() == '\n') g_last_libbpf.pop_back();
+  }
+  if (::getenv("TAILOR_BPF_DEBUG")) std::fputs(buf, stderr);
+  return 0;
+}
+
+struct SkelDeleter {
+  void operator()(record_bpf* s) const { record_bpf__destroy(s); }
+};
+using Skel = std::unique_ptr<record_bpf, SkelDeleter>;
+struct RingDeleter {
+  void operator()(ring_buffer* r) const { ring_buffer__free(r); }
+};
+using Ring = std::unique_ptr<ring_buffer, RingDeleter>;
+
+// The capture spec of one syscall: which of its pointer arguments the kernel copies, from what
+// the Recorder decodes (Recorder::arg_plan) and what the capability rules read (cap_rules.cpp).
+tl_sysconf plan_for(std::uint32_t arch, const std::string& name) {
+  tl_sysconf sc{};
+  sc.cond_arg = TL_NO_ARG;
+  const auto plan = Recorder::arg_plan(arch, name);
+  sc.fd_arg = static_cast<std::int8_t>(plan.fd_arg);
+  const std::string& n = plan.norm;
+  if (n == "execve" || n == "execveat") sc.flags |= TLS_EXEC;
+  if (!plan.decoded) return sc;
+  sc.flags |= TLS_EMIT;
+  if (n == "exit" || n == "exit_group") sc.flags |= TLS_AT_ENTER;
+  int i = 0;
+  auto add = [&](std::uint8_t kind, int arg, int aux = TL_NO_ARG, int aux2 = 0,
+                 std::uint32_t size = 0) {
+    if (i >= TL_NCAP) return;
+    sc.cap[i++] = tl_cap{kind, static_cast<std::uint8_t>(arg), static_cast<std::uint8_t>(aux),
+                         static_cast<std::uint8_t>(aux2), size};
+  };
+  for (const auto& [path, dfd] : plan.paths) add(TLC_PATH, path, dfd < 0 ? TL_NO_ARG : dfd);
+  if (n == "open" || n == "openat" || n == "openat2" || n == "creat") add(TLC_RETFILE, 0);
+  if (n == "openat2") add(TLC_MEM, 2, TL_NO_ARG, 0, 24);  // struct open_how
+  if (n == "bind" || n == "connect") add(TLC_MEM_LEN, 1, 2, 0, 128);
+  if (n == "sendto") add(TLC_MEM_LEN, 4, 5, 0, 128);
+  if (n == "sendmsg" && arch != SCMP_ARCH_X86) add(TLC_MSGHDR, 1);
+  if (n == "socketcall") add(TLC_SOCKETCALL, 1);
+  if (n == "clone3") add(TLC_MEM, 0, TL_NO_ARG, 0, 8);  // clone_args.flags
+  if (n == "mmap") {  // only executable mappings are facts
+    sc.cond_arg = 2;
+    sc.cond_mask = PROT_EXEC;
+    add(TLC_FD, 4);
+  }
+  if (n == "fchdir" || n == "fchown" || n == "fchmod" || n == "fsetxattr") add(TLC_FD, 0);
+  if (n == "fchownat" || n == "fchmodat" || n == "fchmodat2" || n == "utimensat")
+    add(TLC_FD, 0);  // AT_EMPTY_PATH / NULL path: the dirfd itself
+  if (n == "setxattr" || n == "lsetxattr" || n == "fsetxattr") add(TLC_STR, 1);
+  if (n == "mount") add(TLC_STR, 2);
+  if (n == "setgroups") add(TLC_MEM_LEN, 1, 0, 4, 128);
+  if (n == "sethostname" || n == "setdomainname") add(TLC_MEM_LEN, 0, 1, 0, 64);
+  if (n == "utimensat") add(TLC_MEM, 2, TL_NO_ARG, 0, 32);
+  if (n == "utimes" || n == "utime") add(TLC_MEM, 1, TL_NO_ARG, 0, 32);
+  if (n == "futimesat") add(TLC_MEM, 2, TL_NO_ARG, 0, 32);
+  if (n == "setrlimit") add(TLC_MEM, 1, TL_NO_ARG, 0, 16);
+  if (n == "prlimit64") add(TLC_MEM, 2, TL_NO_ARG, 0, 16);
+  if (n == "sched_setattr") add(TLC_MEM, 1, TL_NO_ARG, 0, 56);
+  if (n == "sched_setscheduler") add(TLC_MEM, 2, TL_NO_ARG, 0, 4);
+  if (n == "adjtimex") add(TLC_MEM, 0, TL_NO_ARG, 0, 8);
+  if (n == "clock_adjtime") add(TLC_MEM, 1, TL_NO_ARG, 0, 8);
+  return sc;
+}
+
+struct stat to_stat(const tl_file& f) {
+  struct stat st {};
+  st.st_mode = f.mode;
+  st.st_uid = f.uid;
+  st.st_gid = f.gid;
+  st.st_ino = f.ino;
+  st.st_dev = makedev(f.dev >> 20, f.dev & 0xfffff);  // the kernel's dev_t encoding
+  return st;
+}
+
+Creds to_creds(const tl_creds& c, pid_t tgid) {
+  Creds out;
+  out.ruid = c.uid, out.euid = c.euid, out.suid = c.suid, out.fsuid = c.fsuid;
+  out.rgid = c.gid, out.egid = c.egid, out.sgid = c.sgid, out.fsgid = c.fsgid;
+  out.cap_eff = c.cap_eff, out.cap_prm = c.cap_prm, out.cap_bnd = c.cap_bnd;
+  out.groups.assign(c.groups, c.groups + std::min<std::uint32_t>(c.ngroups, TL_MAX_GROUPS));
+  out.tgid = tgid;
+  return out;
+}
+
+// Turns ring-buffer records into EventSink calls (on the drain thread).
+class Adapter {
+ public:
+  Adapter(EventSink& sink, Watchdog& wd) : sink_(sink), wd_(wd) {}
+
+  int handle(const void* data, std::size_t size) {
+    if (size < sizeof(tl_hdr)) return 0;
+    const auto* h = static_cast<const tl_hdr*>(data);
+    if (h->size > size) return 0;
+    switch (h->type) {
+      case TL_EV_SYSCALL:
+        if (size >= sizeof(tl_syscall)) on_syscall(*static_cast<const tl_syscall*>(data), size);
+        break;
+      case TL_EV_FORK:
+        if (size >= sizeof(tl_fork)) on_fork(*static_cast<const tl_fork*>(data));
+        break;
+      case TL_EV_EXEC:
+        if (size >= sizeof(tl_exec)) on_exec(*static_cast<const tl_exec*>(data), size);
+        break;
+      case TL_EV_EXIT:
+        if (size >= sizeof(tl_exit)) on_exit(*static_cast<const tl_exit*>(data));
+        break;
+      default:
+        break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_tick_ > std::chrono::milliseconds(50)) {
+      last_tick_ = now;
+      sink_.on_tick();
+    }
+    return 0;
+  }
+
+  // Exec records whose syscall exit never came (it was dropped): reported anyway.
+  void finish() {
+    for (auto& [tid, ex] : execs_) {
+      sink_.set_captured(&ex.cap);
+      sink_.on_exec(tid, ex.old_tid);
+    }
+    execs_.clear();
+    sink_.set_captured(nullptr);
+  }
+
+  const std::string& exe_path(std::uint32_t id) const {
+    static const std::string none;
+    auto it = exes_.find(id);
+    return it == exes_.end() ? none : it->second;
+  }
+  std::uint64_t unreadable_lost() const { return unreadable_lost_; }
+  std::uint64_t read_live() const { return read_live_; }
+
+ private:
+  struct Exec {
+    pid_t old_tid = 0;
+    Captured cap;
+    std::string filename;
+  };
+
+  // Items of a record, into `cap`; returns the executable's name item of an EXEC record.
+  std::string parse_items(const std::uint8_t* p, const std::uint8_t* end, Captured& cap,
+                          std::int64_t ret, bool ok_call) {
+    std::string filename;
+    while (p + sizeof(tl_item) <= end) {
+      tl_item it;
+      std::memcpy(&it, p, sizeof it);
+      const std::uint8_t* d = p + sizeof(tl_item);
+      const std::size_t len = it.len;
+      if (d + len > end) break;
+      auto text = [&]() { return std::string(reinterpret_cast<const char*>(d), len ? len - 1 : 0); };
+      switch (it.kind) {
+        case TL_IT_MEM:
+        case TL_IT_STR:
+          if (it.flags & TLI_UNREADABLE) {
+            // Not resident when the kernel was done with the call: read it live while the task
+            // lives (it rarely rewrites a path it just passed), else it is lost.
+            auto live = read_cstring(cap.tid, it.key);
+            if (live) {
+              ++read_live_;
+              cap.mem.emplace_back(it.key, *live + '\0');
+            } else if (ok_call) {
+              ++unreadable_lost_;
+            }
+            cap.unreadable.push_back(it.key);
+          } else {
+            cap.mem.emplace_back(it.key, std::string(reinterpret_cast<const char*>(d), len));
+          }
+          break;
+        case TL_IT_FDPATH:
+          cap.fd_paths.emplace_back(static_cast<int>(static_cast<std::int64_t>(it.key)), text());
+          break;
+        case TL_IT_FILE:
+          if (len >= sizeof(tl_file)) {
+            tl_file f;
+            std::memcpy(&f, d, sizeof f);
+            cap.fd_stats.emplace_back(static_cast<int>(it.key), to_stat(f));
+            if (it.key == 0 && !cap.exe_stat) cap.exe_stat = to_stat(f);
+          }
+          break;
+        case TL_IT_RETFILE:
+          if (len >= sizeof(tl_file) && static_cast<std::int64_t>(it.key) == ret) {
+            tl_file f;
+            std::memcpy(&f, d, sizeof f);
+            cap.opened = to_stat(f);
+            cap.created = f.created != 0;
+          }
+          break;
+        case TL_IT_EXE:
+          cap.exe = text();
+          break;
+        case TL_IT_FILENAME:
+          filename = std::string(reinterpret_cast<const char*>(d), len);  // with its NUL
+          break;
+        default:
+          break;
+      }
+      p = d + ((len + 7) & ~std::size_t{7});
+    }
+    return filename;
+  }
+
+  void on_syscall(const tl_syscall& ev, std::size_t size) {
+    const pid_t tid = static_cast<pid_t>(ev.h.tid);
+    Captured cap;
+    cap.tid = tid;
+    cap.tgid = static_cast<pid_t>(ev.h.tgid);
+    cap.creds = to_creds(ev.creds, cap.tgid);
+    SyscallEntry e;
+    e.tid = tid;
+    e.arch = ev.arch < TL_NARCH ? kArchTokens[ev.arch] : SCMP_ARCH_X86_64;
+    e.nr = ev.nr;
+    const std::string& name = syscall_name(e.arch, e.nr);
+    const bool is_exec = name == "execve" || name == "execveat";
+    const auto* base = reinterpret_cast<const std::uint8_t*>(&ev);
+    // A successful exec's arguments were in the old image, gone at exit (see below).
+    const std::uint64_t before = unreadable_lost_;
+    parse_items(base + sizeof(tl_syscall), base + std::min<std::size_t>(size, ev.h.size), cap,
+                ev.ret, ev.ret >= 0 && !(is_exec && ev.ret == 0));
+    if (unreadable_lost_ != before && ::getenv("TAILOR_BPF_DEBUG"))
+      std::fprintf(stderr, "tailor: bpf: unreadable argument of %s (tid %d)\n", name.c_str(), tid);
+    for (int i = 0; i < 6; ++i) e.args[i] = ev.args[i];
+    e.counted = true;
+
+    auto ex = execs_.find(tid);
+    const bool exec_done = ex != execs_.end() && ev.ret == 0 && is_exec;
+    if (ex != execs_.end() && !exec_done) flush_exec(tid);
+    if (exec_done) {
+      // The old image's memory is gone: the name comes from the kernel's copy (EXEC record).
+      Exec x = std::move(ex->second);
+      execs_.erase(ex);
+      const int parg = name == "execveat" ? 1 : 0;
+      std::erase_if(cap.mem, [&](const auto& m) { return m.first == e.args[parg]; });
+      if (!x.filename.empty()) cap.mem.emplace_back(e.args[parg], x.filename);
+      e.tid = x.old_tid;  // the call was made by the thread that exec'd
+      cap.tid = x.old_tid;
+      sink_.set_captured(&cap);
+      const Want w = sink_.on_syscall_entry(e);
+      sink_.set_captured(&x.cap);
+      sink_.on_exec(tid, x.old_tid);
+      cap.tid = tid;
+      sink_.set_captured(&cap);
+      if (w == Want::kExit) sink_.on_syscall_exit(tid, 0);
+      sink_.set_captured(nullptr);
+      return;
+    }
+    sink_.set_captured(&cap);
+    const Want w = sink_.on_syscall_entry(e);
+    if (ev.vm_hwm_kb) sink_.on_memory_peak(ev.vm_hwm_kb);
+    if (w == Want::kExit) sink_.on_syscall_exit(tid, ev.ret);
+    sink_.set_captured(nullptr);
+  }
+
+  void on_fork(const tl_fork& ev) {
+    const pid_t tid = static_cast<pid_t>(ev.h.tid);
+    Captured cap;
+    cap.tid = tid;
+    cap.tgid = static_cast<pid_t>(ev.h.tgid);
+    sink_.set_captured(&cap);
+    if (!ev.thread) sink_.on_process_forking(static_cast<pid_t>(ev.parent_tid));
+    sink_.on_task_start(tid, static_cast<pid_t>(ev.parent_tid));
+    sink_.set_captured(nullptr);
+    if (!ev.thread) wd_.watch(tid);
+  }
+
+  void on_exec(const tl_exec& ev, std::size_t size) {
+    const pid_t tid = static_cast<pid_t>(ev.h.tid);
+    flush_exec(tid);
+    Exec x;
+    x.old_tid = static_cast<pid_t>(ev.old_tid);
+    x.cap.tid = tid;
+    x.cap.tgid = static_cast<pid_t>(ev.h.tgid);
+    x.cap.creds = to_creds(ev.creds, x.cap.tgid);
+    const auto* base = reinterpret_cast<const std::uint8_t*>(&ev);
+    x.filename = parse_items(base + sizeof(tl_exec), base + std::min<std::size_t>(size, ev.h.size),
+                             x.cap, 0, true);
+    if (x.cap.exe) exes_[ev.exe_id] = *x.cap.exe;
+    // The old leader's exit (de_thread) said nothing: the pid lives on in the exec'ing thread.
+    leader_exits_.erase(static_cast<pid_t>(ev.h.tgid));
+    execs_[tid] = std::move(x);
+  }
+
+  void on_exit(const tl_exit& ev) {
+    const pid_t tid = static_cast<pid_t>(ev.h.tid);
+    const pid_t tgid = static_cast<pid_t>(ev.h.tgid);
+    flush_exec(tid);
+    if (tid == tgid && !ev.group_dead) {
+      // A leader ending before its threads stays a zombie until they are done (ptrace reports
+      // it then), or is replaced by a thread that execs.
+      leader_exits_.insert(tid);
+      return;
+    }
+    if (ev.group_dead && tid != tgid && leader_exits_.erase(tgid)) sink_.on_task_exit(tgid, nullptr);
+    struct rusage ru {};
+    ru.ru_maxrss = static_cast<long>(ev.maxrss_kb);
+    sink_.on_task_exit(tid, ev.group_dead ? &ru : nullptr);
+  }
+
+  void flush_exec(pid_t tid) {
+    auto it = execs_.find(tid);
+    if (it == execs_.end()) return;
+    sink_.set_captured(&it->second.cap);
+    sink_.on_exec(tid, it->second.old_tid);
+    sink_.set_captured(nullptr);
+    execs_.erase(it);
+  }
+
+  EventSink& sink_;
+  Watchdog& wd_;
+  std::unordered_map<std::uint32_t, std::string> exes_;  // kernel exe id -> path
+  std::unordered_map<pid_t, Exec> execs_;                 // tid -> exec awaiting its syscall
+  std::unordered_set<pid_t> leader_exits_;
+  std::uint64_t unreadable_lost_ = 0, read_live_ = 0;
+  std::chrono::steady_clock::time_point last_tick_{};
+};
+
+int on_record(void* ctx, void* data, std::size_t size) {
+  return static_cast<Adapter*>(ctx)->handle(data, size);
+}
+
+// What the child reports through its close-on-exec pipe when it cannot exec the workload.
+struct ChildFailure {
+  int err;
+};
+
+[[noreturn]] void child_main(const std::vector<std::string>& argv, const std::string& path,
+                             int sync_rd, int err_wr, const sigset_t& orig_mask) {
+  // Until tailor has armed this process in the kernel (its execve starts the recording).
+  char c;
+  while (::read(sync_rd, &c, 1) < 0 && errno == EINTR) {
+  }
+  ::close(sync_rd);
+  SignalForwarding::reset_in_child();
+  ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execv(path.c_str(), args.data());
+  ChildFailure f{errno};
+  [[maybe_unused]] auto n = ::write(err_wr, &f, sizeof f);
+  ::_exit(f.err == ENOENT ? kExitNotFound : kExitCannotExec);
+}
+
+std::uint64_t sum_stat(int fd, std::uint32_t key, int ncpu, bool max) {
+  std::vector<std::uint64_t> v(static_cast<std::size_t>(ncpu));
+  if (bpf_map_lookup_elem(fd, &key, v.data()) != 0) return 0;
+  std::uint64_t out = 0;
+  for (auto x : v) out = max ? std::max(out, x) : out + x;
+  return out;
+}
+
+}  // namespace
+
+int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
+  if (spec.argv.empty()) throw Error("no command given (usage: tailor record -- CMD [ARGS...])");
+  if (auto why = unavailable_reason(); !why.empty()) throw BpfUnavailable(why, kExitTraceFailed);
+  const std::string path = spec.path.empty() ? resolve_command(spec.argv[0]) : spec.path;
+  losses_.clear();
+
+  // ---- load and attach: everything that can fail does so before the workload exists --------
+  libbpf_set_print(libbpf_print);
+  Skel skel(record_bpf__open());
+  if (!skel) throw BpfUnavailable("cannot open the eBPF recorder", kExitTraceFailed);
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw BpfUnavailable("cannot count the CPUs", kExitTraceFailed);
+  bpf_map__set_max_entries(skel->maps.scratches, static_cast<std::uint32_t>(ncpu));
+  std::size_t ring = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  while (ring < ring_bytes_) ring <<= 1;
+  bpf_map__set_max_entries(skel->maps.events, static_cast<std::uint32_t>(ring));
+  if (int rc = record_bpf__load(skel.get()); rc != 0)
+    throw BpfUnavailable("cannot load the eBPF recorder: " +
+                             (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
+                         kExitTraceFailed);
+  const int conf_fd = bpf_map__fd(skel->maps.sysconf);
+  for (std::uint32_t a = 0; a < TL_NARCH; ++a)
+    for (std::uint32_t nr = 0; nr < TL_NR_MAX; ++nr) {
+      const std::uint64_t knr = nr | (kArchTokens[a] == SCMP_ARCH_X32 ? kX32SyscallBit : 0);
+      const std::string& name = syscall_name(kArchTokens[a], knr);
+      if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+      tl_sysconf sc = plan_for(kArchTokens[a], name);
+      const std::uint32_t idx = a * TL_NR_MAX + nr;
+      if (bpf_map_update_elem(conf_fd, &idx, &sc, BPF_ANY) != 0)
+        throw BpfUnavailable("cannot configure the eBPF recorder", kExitTraceFailed);
+    }
+  if (int rc = record_bpf__attach(skel.get()); rc != 0)
+    throw BpfUnavailable("this kernel refuses the eBPF recorder's tracepoints: " +
+                             (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
+                         kExitTraceFailed);
+
+  Watchdog watchdog;
+  Adapter adapter(sink, watchdog);
+  Ring rb(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &adapter, nullptr));
+  if (!rb) throw BpfUnavailable("cannot open the eBPF ring buffer", kExitTraceFailed);
+
+  // ---- start the workload, armed ---------------------------------------------------------
+  int sync_pipe[2], err_pipe[2];
+  if (::pipe2(sync_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw Error(std::string("pipe: ") + std::strerror(errno), kExitTraceFailed);
+  Fd sync_rd(sync_pipe[0]), sync_wr(sync_pipe[1]), err_rd(err_pipe[0]), err_wr(err_pipe[1]);
+
+  SignalForwarding forwarding;
+  sigset_t forwarded, orig_mask;
+  sigemptyset(&forwarded);
+  for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &orig_mask);
+  struct MaskGuard {
+    const sigset_t& mask;
+    ~MaskGuard() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
+  } restore_mask{orig_mask};
+
+  const pid_t child = ::fork();
+  if (child < 0) throw Error(std::string("fork: ") + std::strerror(errno), kExitTraceFailed);
+  if (child == 0) {
+    sync_wr.release();
+    ::close(sync_pipe[1]);
+    ::close(err_pipe[0]);
+    child_main(spec.argv, path, sync_pipe[0], err_pipe[1], orig_mask);
+  }
+  ChildGuard guard(child);
+  sync_rd.reset();
+  err_wr.reset();
+  {
+    Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+    if (pidfd.get() < 0)
+      throw BpfUnavailable(std::string("pidfd_open: ") + std::strerror(errno), kExitTraceFailed);
+    struct {
+      std::uint32_t state, exe_id;
+      std::uint8_t rest[1024];
+    } init{};
+    static_assert(sizeof init >= 16);
+    init.state = TL_TASK_ARMED;
+    const int key = pidfd.get();
+    // The value is the map's own size; the zeroed tail covers the rest of struct task_state.
+    std::vector<std::uint8_t> value(bpf_map__value_size(skel->maps.tasks), 0);
+    std::memcpy(value.data(), &init, std::min(value.size(), sizeof init));
+    if (bpf_map_update_elem(bpf_map__fd(skel->maps.tasks), &key, value.data(), BPF_NOEXIST) != 0)
+      throw BpfUnavailable(std::string("cannot mark the workload for the eBPF recorder: ") +
+                               std::strerror(errno),
+                           kExitTraceFailed);
+  }
+  watchdog.watch(child);
+  {
+    Captured first;
+    first.tid = first.tgid = child;
+    sink.set_captured(&first);
+    sink.on_task_start(child, 0);
+    sink.set_captured(nullptr);
+  }
+
+  // The drain thread owns the sink from here until it is joined.
+  std::atomic<bool> stop{false};
+  std::thread drain([&] {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals are the main thread's
+    while (!stop.load(std::memory_order_acquire)) {
+      const int n = ring_buffer__poll(rb.get(), 100);
+      if (n < 0 && n != -EINTR) break;
+    }
+    ring_buffer__consume(rb.get());
+  });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Joiner() {
+      stop.store(true, std::memory_order_release);
+      if (t.joinable()) t.join();
+    }
+  } joiner{stop, drain};
+
+  SignalForwarding::forward_to(child);
+  ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
+  sync_wr.reset();                                  // lets the child exec
+
+  int main_status = 0;
+  bool main_done = false;
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::wait4(-1, &status, __WALL, nullptr);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;
+      throw Error(std::string("wait4: ") + std::strerror(errno), kExitTraceFailed);
+    }
+    if (pid == child && (WIFEXITED(status) || WIFSIGNALED(status))) {
+      main_status = status;
+      main_done = true;
+      guard.release();
+      SignalForwarding::forward_to(0);
+    }
+  }
+  // Every task of the workload has exited, so every record it made is in the ring buffer.
+  stop.store(true, std::memory_order_release);
+  drain.join();
+  adapter.finish();
+
+  // ---- what the kernel counted, and what it could not keep --------------------------------
+  const int counts_fd = bpf_map__fd(skel->maps.counts);
+  tl_count_key key{}, next{};
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu));
+  bool first = true;
+  while (bpf_map_get_next_key(counts_fd, first ? nullptr : &key, &next) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(counts_fd, &key, per_cpu.data()) != 0) continue;
+    std::uint64_t n = 0;
+    for (auto v : per_cpu) n += v;
+    if (n == 0 || key.arch >= TL_NARCH) continue;
+    const std::uint32_t arch = kArchTokens[key.arch];
+    const std::uint64_t nr = key.nr | (arch == SCMP_ARCH_X32 ? kX32SyscallBit : 0);
+    sink.on_counted(adapter.exe_path(key.exe_id), arch, nr, n);
+  }
+  const int stats_fd = bpf_map__fd(skel->maps.stats);
+  if (auto fd = sum_stat(stats_fd, TL_ST_MAX_FD, ncpu, true))
+    sink.on_fd_in_use(static_cast<std::int64_t>(fd));
+  auto lost = [&](std::uint32_t which, const char* what) {
+    if (auto n = sum_stat(stats_fd, which, ncpu, false))
+      losses_.push_back(std::to_string(n) + " " + what);
+  };
+  lost(TL_ST_DROP_SYSCALL, "syscall records (arguments of file, socket and process calls)");
+  lost(TL_ST_DROP_FORK, "fork records");
+  lost(TL_ST_DROP_EXEC, "exec records");
+  lost(TL_ST_DROP_EXIT, "exit records");
+  lost(TL_ST_DROP_COUNT, "syscall counts (the count map was full)");
+  lost(TL_ST_TRUNCATED, "paths cut short (deeper than the kernel-side walk)");
+  lost(TL_ST_NO_STORAGE, "tasks that could not be tracked");
+  if (adapter.unreadable_lost())
+    losses_.push_back(std::to_string(adapter.unreadable_lost()) +
+                      " arguments of successful calls that could not be read");
+  for (bpf_program* prog : {skel->progs.sys_enter, skel->progs.sys_exit,
+                            skel->progs.sched_process_fork, skel->progs.sched_process_exec,
+                            skel->progs.sched_process_exit}) {
+    bpf_prog_info info{};
+    std::uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0 && info.recursion_misses)
+      losses_.push_back(std::to_string(info.recursion_misses) + " events of " +
+                        bpf_program__name(prog) + " the kernel did not run the program for");
+  }
+
+  ChildFailure f{};
+  ssize_t got;
+  while ((got = ::read(err_rd.get(), &f, sizeof f)) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof f))
+    throw Error(path + ": " + std::strerror(f.err),
+                f.err == ENOENT ? kExitNotFound : kExitCannotExec);
+  if (!main_done) throw Error("lost track of the workload", kExitTraceFailed);
+  return main_status;
+}
+
+#endif  // TAILOR_HAVE_BPF
+
+}  // namespace tailor::tracer
