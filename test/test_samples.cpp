@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf_backend.h"
 #include "support.h"
 #include "tailor/analyze.h"
 #include "tailor/emitters.h"
@@ -330,14 +331,21 @@ std::unique_ptr<SampleRun> record_sample(const std::string& name, const SampleSp
   return r;
 }
 
-// Every way of recording must see the same facts: the notify backend (seccomp user
-// notification, no exit stops: outcomes predicted at entry), ptrace in seccomp mode (one stop
-// per syscall, only without no-new-privileges as root) and ptrace in plain syscall-stop mode.
-// They differ in exactly the places samples probe (exec, new processes, entry vs. exit).
+// Every way of recording must see the same facts: ptrace in seccomp mode (one stop per
+// syscall, only without no-new-privileges as root), the eBPF recorder (no stops at all:
+// arguments captured in the kernel, outcomes from sys_exit), the notify backend (seccomp user
+// notification, no exit stops: outcomes predicted at entry) and ptrace in plain syscall-stop
+// mode. They differ in exactly the places samples probe (exec, new processes, entry vs. exit).
 std::vector<std::vector<std::string>> ways_to_record() {
-  if (::geteuid() == 0)
-    return {{"--backend", "notify"}, {"--mode", "seccomp"}, {"--mode", "syscall"}};
-  return {{"--mode", "syscall"}};
+  if (::geteuid() != 0) return {{"--mode", "syscall"}};
+  std::vector<std::vector<std::string>> ways = {{"--mode", "seccomp"}};
+  if (tailor::tracer::BpfBackend::unavailable_reason().empty())
+    ways.push_back({"--backend", "bpf"});
+  else
+    WARN("eBPF recorder not compared: " << tailor::tracer::BpfBackend::unavailable_reason());
+  ways.push_back({"--backend", "notify"});
+  ways.push_back({"--mode", "syscall"});
+  return ways;
 }
 
 std::string words(const std::vector<std::string>& v) {
@@ -455,10 +463,11 @@ void check_sample(const std::string& name) {
           why += "\n  " + words(way) + ": " + cap + " <- " + r.syscall + " " + r.detail;
     if (seen.size() == 1) check_static_recall(name, rec.profile);
   }
-  // The backends compared fact by fact (the notify backend against ptrace's seccomp mode).
-  if (seen.size() >= 2) {
+  // The backends compared fact by fact: each of the others (but plain syscall stops, the
+  // slowest) against ptrace's seccomp mode.
+  for (std::size_t i = 1; i < seen.size() && i < 3; ++i) {
     const auto& [a_name, a] = seen[0];
-    const auto& [b_name, b] = seen[1];
+    const auto& [b_name, b] = seen[i];
     std::vector<std::string> only_a, only_b;
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
     std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));

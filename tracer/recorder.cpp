@@ -499,6 +499,9 @@ struct Recorder::Impl {
   // Set while a backend that reads nothing live (eBPF) reports an event: its captured memory,
   // descriptors and credentials answer the reads below instead of the task, which may be gone.
   const Captured* cap = nullptr;
+  // Paths whose state before the call the captured event tells (an open's target: what it
+  // opened, or nothing if the open created it); stat_path answers them before looking live.
+  std::vector<std::pair<std::string, std::optional<struct stat>>> known;
   // stat() results for the capability rules, which look at the target of every open: the same
   // libraries and headers are opened again and again by every process of a build, and a stat
   // through /proc/PID/root costs more than the rest of the decoding. Cleared whenever the
@@ -1153,6 +1156,7 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
         // A captured open says what it opened (and whether it made it) as the kernel saw it.
         const auto st = I.cap && I.cap->opened ? (I.cap->created ? std::nullopt : I.cap->opened)
                                                : stat_path(e.tid, *p, !(flags & O_NOFOLLOW));
+        if (I.cap && I.cap->opened) I.known.emplace_back(*p, st);
         const char* type = st ? type_name_of(*st) : (flags & O_CREAT) ? "file" : nullptr;
         const bool type_if_ok = !st;  // O_CREAT makes a regular file once it succeeds
         auto note = [&](const char* access) {
@@ -1350,10 +1354,11 @@ Want Recorder::on_syscall_entry(const SyscallEntry& e) {
     pend.info = nullptr;
     return Want::kNothing;
   }
-  if (predicted && want == Want::kNothing) {
+  if (predicted && want == Want::kNothing && !I.cap) {
     // Opens are the most frequent path syscalls; an exit stop for each would cost a third of
     // a small-I/O loop. Their outcome is predicted above instead (and observed when a
-    // capability rule needs the real result).
+    // capability rule needs the real result). A captured event comes with its result, which
+    // costs nothing to use, while the files a prediction would look at may be gone by now.
     for (const auto& f : pend.files) {
       if (f.access == "create") {  // about to exist: what was cached for it is stale
         I.stat_cache.erase("F" + f.path);
@@ -1432,6 +1437,7 @@ Profile Recorder::finish() {
 
 void Recorder::set_captured(const Captured* c) {
   impl_->cap = c;
+  impl_->known.clear();
 }
 
 void Recorder::on_counted(const std::string& exe, std::uint32_t arch, std::uint64_t nr,
@@ -1469,6 +1475,8 @@ std::optional<Creds> Recorder::creds(pid_t tid) {
 std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs, bool follow) {
   auto& cache = impl_->stat_cache;
   if (Proc* p = impl_->proc_of(tid); p && p->own_view) return tracer::stat_in(tid, abs, follow);
+  for (const auto& [path, st] : impl_->known)
+    if (path == abs) return st;
   // A captured event's task may be gone by now; it shares tailor's view (not own_view).
   auto stat_now = [&]() -> std::optional<struct stat> {
     if (!impl_->cap) return tracer::stat_in(tid, abs, follow);
