@@ -160,7 +160,7 @@ bool skip_unless_root() {
 
 // Both backends decide the same: ptrace from each call's real result, notify (no exit stop)
 // from the capabilities the caller holds at entry.
-const std::vector<std::string> kBackends = {"notify", "ptrace"};
+const std::vector<std::string> kBackends = {"notify", "ptrace", "bpf"};
 
 void check_needs(const std::vector<Row>& rows, const std::string& binary) {
   for (const auto& backend : kBackends)

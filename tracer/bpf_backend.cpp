@@ -155,6 +155,10 @@ tl_sysconf plan_for(std::uint32_t arch, const std::string& name) {
   if (n == "futimesat") add(TLC_MEM, 2, TL_NO_ARG, 0, 32);
   if (n == "setrlimit") add(TLC_MEM, 1, TL_NO_ARG, 0, 16);
   if (n == "prlimit64") add(TLC_MEM, 2, TL_NO_ARG, 0, 16);
+  // The limits the rules compare with, as they were before the call changed them.
+  if (n == "setrlimit" || n == "prlimit64" || n == "setpriority" || n == "nice" ||
+      n == "sched_setscheduler" || n == "sched_setattr")
+    add(TLC_RLIMITS, 0);
   if (n == "sched_setattr") add(TLC_MEM, 1, TL_NO_ARG, 0, 56);
   if (n == "sched_setscheduler") add(TLC_MEM, 2, TL_NO_ARG, 0, 4);
   if (n == "adjtimex") add(TLC_MEM, 0, TL_NO_ARG, 0, 8);
@@ -288,6 +292,14 @@ class Adapter {
             cap.created = f.created != 0;
           }
           break;
+        case TL_IT_RLIMITS:
+          if (len >= 2 * TL_NRLIMITS * sizeof(std::uint64_t)) {
+            std::uint64_t v[2 * TL_NRLIMITS];
+            std::memcpy(v, d, sizeof v);
+            cap.rlimits.resize(TL_NRLIMITS);
+            for (int r = 0; r < TL_NRLIMITS; ++r) cap.rlimits[r] = {v[2 * r], v[2 * r + 1]};
+          }
+          break;
         case TL_IT_EXE:
           cap.exe = text();
           break;
@@ -308,6 +320,7 @@ class Adapter {
     cap.tid = tid;
     cap.tgid = static_cast<pid_t>(ev.h.tgid);
     cap.creds = to_creds(ev.creds, cap.tgid);
+    cap.nice = ev.creds.nice;
     SyscallEntry e;
     e.tid = tid;
     e.arch = ev.arch < TL_NARCH ? kArchTokens[ev.arch] : SCMP_ARCH_X86_64;

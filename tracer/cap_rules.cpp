@@ -571,11 +571,6 @@ Detail set_time(Ctx& c) {
   return "clock " + std::to_string(sarg(c, 0));  // clock_settime(64)
 }
 
-std::optional<rlim_t> current_limit(pid_t pid, int resource, bool hard) {
-  struct rlimit old;
-  if (::prlimit(pid, static_cast<__rlimit_resource>(resource), nullptr, &old) != 0) return {};
-  return hard ? old.rlim_max : old.rlim_cur;
-}
 
 // kernel/sys.c:set_one_prio / can_nice, kernel/sched/syscalls.c:__sched_setscheduler.
 // A lower nice value than the current one needs CAP_SYS_NICE unless RLIMIT_NICE allows it;
@@ -595,12 +590,12 @@ Detail raise_priority(Ctx& c) {
     } else if (sarg(c, 0) >= 0) {
       return {};
     }
-    errno = 0;
-    int cur = ::getpriority(PRIO_PROCESS, static_cast<id_t>(pid));
-    if (errno != 0) return {};
+    const auto known = c.env.nice(pid);
+    if (!known) return {};
+    const int cur = *known;
     int niceval = std::clamp(n == "nice" ? cur + sarg(c, 0) : sarg(c, 2), -20, 19);
     if (niceval >= cur) return {};
-    auto rlim = current_limit(pid, RLIMIT_NICE, false);
+    auto rlim = c.env.limit(pid, RLIMIT_NICE, false);
     if (rlim && (*rlim == RLIM_INFINITY || static_cast<rlim_t>(20 - niceval) <= *rlim)) return {};
     return "nice " + std::to_string(cur) + " -> " + std::to_string(niceval);
   }
@@ -619,7 +614,7 @@ Detail raise_priority(Ctx& c) {
   if (policy == kSchedDeadline) return std::string("SCHED_DEADLINE");
   if (policy != kSchedFifo && policy != kSchedRr) return {};
   pid_t pid = sarg(c, 0) ? sarg(c, 0) : c.call.tid;
-  auto rt = current_limit(pid, RLIMIT_RTPRIO, false);
+  auto rt = c.env.limit(pid, RLIMIT_RTPRIO, false);
   if (rt && (*rt == RLIM_INFINITY || static_cast<rlim_t>(prio) <= *rt)) return {};
   return std::string(policy == kSchedFifo ? "SCHED_FIFO" : "SCHED_RR") + " priority " +
          std::to_string(prio);
@@ -660,7 +655,7 @@ Detail raise_hard_limit(Ctx& c) {
     if (!read_obj(c, c.call.args[1], lim)) return {};
     new_max = lim[1];
   }
-  auto old_max = current_limit(pid, resource, true);
+  auto old_max = c.env.limit(pid, resource, true);
   if (!old_max || new_max <= *old_max) return {};
   const char* name = rlimit_name(resource);
   return std::string(name ? name : "resource " + std::to_string(resource)) + " hard " +

@@ -6,7 +6,10 @@
 // hint (Profile::capability_hints), any other error drops it.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
+
+#include <cerrno>
 
 #include <array>
 #include <cstdint>
@@ -45,6 +48,19 @@ class CapEnv {
   virtual std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) = 0;
   // The path open as `fd` (readlink of /proc/TID/fd/FD).
   virtual std::optional<std::string> fd_path(pid_t tid, int fd) = 0;
+  // A process's resource limit before the call (prlimit), nullopt if it cannot be known.
+  virtual std::optional<rlim_t> limit(pid_t pid, int resource, bool hard) {
+    struct rlimit old;
+    if (::prlimit(pid, static_cast<__rlimit_resource>(resource), nullptr, &old) != 0) return {};
+    return hard ? old.rlim_max : old.rlim_cur;
+  }
+  // A process's nice value before the call (getpriority), nullopt if it cannot be known.
+  virtual std::optional<int> nice(pid_t pid) {
+    errno = 0;
+    const int v = ::getpriority(PRIO_PROCESS, static_cast<id_t>(pid));
+    if (errno != 0) return std::nullopt;
+    return v;
+  }
 };
 
 // CapEnv straight from /proc, without caching: for `tailor run`, which asks about the few calls

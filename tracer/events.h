@@ -37,6 +37,8 @@ struct SyscallEntry {
 struct Captured {
   pid_t tid = 0, tgid = 0;  // the task the event is about
   std::optional<Creds> creds;  // at syscall entry; after the exec for on_exec
+  std::optional<int> nice;     // the task's nice value at syscall entry
+  std::vector<struct rlimit> rlimits;  // its resource limits at entry (RLIMIT_* index), if taken
   // User memory as the kernel had just read it: (address, bytes); strings keep their NUL.
   std::vector<std::pair<std::uint64_t, std::string>> mem;
   std::vector<std::uint64_t> unreadable;  // addresses whose memory could not be read

@@ -1517,6 +1517,19 @@ std::optional<std::string> Recorder::read_string(pid_t tid, std::uint64_t addr) 
       }
   return read_cstring(tid, addr);
 }
+std::optional<rlim_t> Recorder::limit(pid_t pid, int resource, bool hard) {
+  if (const Captured* c = impl_->cap; c && (pid == 0 || pid == c->tid || pid == c->tgid) &&
+                                      resource >= 0 &&
+                                      static_cast<std::size_t>(resource) < c->rlimits.size())
+    return hard ? c->rlimits[resource].rlim_max : c->rlimits[resource].rlim_cur;
+  return CapEnv::limit(pid, resource, hard);
+}
+std::optional<int> Recorder::nice(pid_t pid) {
+  // The rule runs after the call under eBPF: the captured value is the one it must compare with.
+  if (const Captured* c = impl_->cap; c && c->nice && (pid == c->tid || pid == c->tgid))
+    return c->nice;
+  return CapEnv::nice(pid);
+}
 std::optional<std::string> Recorder::fd_path(pid_t tid, int fd) {
   return impl_->link(tid, "fd/" + std::to_string(fd));
 }

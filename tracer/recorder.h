@@ -79,6 +79,8 @@ class Recorder final : public EventSink, private CapEnv {
   bool read_mem(pid_t tid, std::uint64_t addr, void* buf, std::size_t len) override;
   std::optional<std::string> read_string(pid_t tid, std::uint64_t addr) override;
   std::optional<std::string> fd_path(pid_t tid, int fd) override;
+  std::optional<int> nice(pid_t pid) override;
+  std::optional<rlim_t> limit(pid_t pid, int resource, bool hard) override;
 
   std::unique_ptr<Impl> impl_;
 };

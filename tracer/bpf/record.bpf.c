@@ -52,6 +52,9 @@ struct task_state {
   tl_u32 fdfile_ok;                // bit i: fdfile[i] was read
   tl_u32 pad;
   tl_s64 ret;  // the result, while the exit record is built
+  tl_u32 rlim_ok;
+  tl_u32 pad2;
+  tl_u64 rlim[2 * TL_NRLIMITS];  // TLC_RLIMITS: limits at entry
 };
 
 struct {
@@ -145,6 +148,7 @@ static __always_inline void read_creds(struct task_struct* task, struct tl_creds
   bpf_probe_read_kernel(&c->cap_eff, 8, &cred->cap_effective);
   bpf_probe_read_kernel(&c->cap_prm, 8, &cred->cap_permitted);
   bpf_probe_read_kernel(&c->cap_bnd, 8, &cred->cap_bset);
+  c->nice = (tl_s32)BPF_CORE_READ(task, static_prio) - 120;
   struct group_info* gi = BPF_CORE_READ(cred, group_info);
   int n = BPF_CORE_READ(gi, ngroups);
   if (n < 0) n = 0;
@@ -410,6 +414,20 @@ static __noinline void capture(struct scratch* s, struct task_struct* task, stru
       if (i >= 0 && i < TL_NCAP && (ts->fdfile_ok & (1u << i))) put_file(s, TL_IT_FILE, (tl_u64)fd, &ts->fdfile[i & 3]);
       break;
     }
+    case TLC_RLIMITS: {
+      tl_u32 off = s->off;
+      if (!ts->rlim_ok || !ROOM(off)) break;
+      struct tl_item* it = item_at(s, off);
+      it->kind = TL_IT_RLIMITS;
+      it->flags = 0;
+      it->key = 0;
+      it->len = sizeof ts->rlim;
+      __builtin_memcpy(&s->buf[(off + sizeof(struct tl_item)) & HALF_MASK], ts->rlim,
+                       sizeof ts->rlim);
+      s->n++;
+      s->off = item_end(off, sizeof ts->rlim);
+      break;
+    }
     case TLC_RETFILE: {
       if (ret < 0) break;
       struct file* f = fd_file(task, ret);
@@ -552,7 +570,13 @@ int BPF_PROG(sys_enter, struct pt_regs* regs, long id) {
   __builtin_memcpy(ts->args, args, sizeof args);
   read_creds(task, &ts->creds);
   ts->fdfile_ok = 0;
+  ts->rlim_ok = 0;
   for (int i = 0; i < TL_NCAP; i++) {
+    if (sc->cap[i].kind == TLC_RLIMITS) {
+      struct signal_struct* sig = BPF_CORE_READ(task, signal);
+      ts->rlim_ok = bpf_probe_read_kernel(ts->rlim, sizeof ts->rlim, &sig->rlim[0]) == 0;
+      continue;
+    }
     if (sc->cap[i].kind != TLC_FD) continue;
     struct file* f = fd_file(task, (tl_s32)arg_of(args, sc->cap[i].arg));
     if (!f) continue;

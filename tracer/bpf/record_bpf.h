@@ -44,6 +44,7 @@ typedef __s64 tl_s64;
 #define TLC_MSGHDR 6   // struct msghdr at args[arg], then its msg_name
 #define TLC_SOCKETCALL 7  // i386 socketcall: the 6 argument words, then their sockaddr
 #define TLC_STR 8      // a NUL-terminated string at args[arg] that is not a path
+#define TLC_RLIMITS 9  // the caller's resource limits at entry (TL_IT_RLIMITS)
 #define TL_NCAP 4
 #define TL_NO_ARG 0xff
 
@@ -81,6 +82,8 @@ struct tl_sysconf {
 #define TL_IT_EXE 5     // the executable's path (EXEC)
 #define TL_IT_FILENAME 6  // the name execve was given (EXEC), as the kernel copied it
 #define TL_IT_RETFILE 7   // key: the fd the call returned; struct tl_file
+#define TL_IT_RLIMITS 8   // TL_NRLIMITS pairs of u64 (cur, max), as at entry
+#define TL_NRLIMITS 16
 #define TL_CWD_KEY 0xffffffffffffff9cULL  // AT_FDCWD as u64
 
 // Item flags.
@@ -105,7 +108,8 @@ struct tl_file {
 struct tl_creds {
   tl_u32 uid, gid, suid, sgid, euid, egid, fsuid, fsgid;
   tl_u64 cap_eff, cap_prm, cap_bnd;
-  tl_u32 ngroups, pad;
+  tl_u32 ngroups;
+  tl_s32 nice;  // the task's nice value (static_prio - 120)
   tl_u32 groups[TL_MAX_GROUPS];
 };
 
