@@ -444,8 +444,7 @@ int main(int argc, char** argv) {
   rec->add_flag("--static", ra.analyze,
                 "Also analyse every executable the recording ran (see tailor analyze --help)");
   // For tests that must see the eBPF recorder drop records: a ring buffer of a few pages.
-  rec->add_option("--bpf-buffer", ra.bpf_buffer, "eBPF ring buffer size in bytes")
-      ->group("");
+  rec->add_option("--bpf-buffer", ra.bpf_buffer, "eBPF ring buffer size in bytes")->group("");
   rec->add_flag("--no-low-latency", ra.no_low_latency,
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;

@@ -82,8 +82,8 @@ int BpfBackend::run(const LaunchSpec&, EventSink&) {
 
 namespace {
 
-static_assert(sizeof(tl_syscall) % 8 == 0 && sizeof(tl_exec) % 8 == 0 &&
-                  sizeof(tl_item) == 16 && sizeof(tl_file) == 48,
+static_assert(sizeof(tl_syscall) % 8 == 0 && sizeof(tl_exec) % 8 == 0 && sizeof(tl_item) == 16 &&
+                  sizeof(tl_file) == 48,
               "record_bpf.h must lay out the same in BPF and here");
 
 constexpr std::uint32_t kArchTokens[TL_NARCH] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
@@ -138,7 +138,7 @@ tl_sysconf plan_for(std::uint32_t arch, const std::string& name) {
   if (n == "sendmsg" && arch != SCMP_ARCH_X86) add(TLC_MSGHDR, 1);
   if (n == "socketcall") add(TLC_SOCKETCALL, 1);
   if (n == "clone3") add(TLC_MEM, 0, TL_NO_ARG, 0, 8);  // clone_args.flags
-  if (n == "mmap") {  // only executable mappings are facts
+  if (n == "mmap") {                                    // only executable mappings are facts
     sc.cond_arg = 2;
     sc.cond_mask = PROT_EXEC;
     add(TLC_FD, 4);
@@ -254,7 +254,9 @@ class Adapter {
       const std::uint8_t* d = p + sizeof(tl_item);
       const std::size_t len = it.len;
       if (d + len > end) break;
-      auto text = [&]() { return std::string(reinterpret_cast<const char*>(d), len ? len - 1 : 0); };
+      auto text = [&]() {
+        return std::string(reinterpret_cast<const char*>(d), len ? len - 1 : 0);
+      };
       switch (it.kind) {
         case TL_IT_MEM:
         case TL_IT_STR:
@@ -405,7 +407,8 @@ class Adapter {
       leader_exits_.insert(tid);
       return;
     }
-    if (ev.group_dead && tid != tgid && leader_exits_.erase(tgid)) sink_.on_task_exit(tgid, nullptr);
+    if (ev.group_dead && tid != tgid && leader_exits_.erase(tgid))
+      sink_.on_task_exit(tgid, nullptr);
     struct rusage ru {};
     ru.ru_maxrss = static_cast<long>(ev.maxrss_kb);
     sink_.on_task_exit(tid, ev.group_dead ? &ru : nullptr);
@@ -423,7 +426,7 @@ class Adapter {
   EventSink& sink_;
   Watchdog& wd_;
   std::unordered_map<std::uint32_t, std::string> exes_;  // kernel exe id -> path
-  std::unordered_map<pid_t, Exec> execs_;                 // tid -> exec awaiting its syscall
+  std::unordered_map<pid_t, Exec> execs_;                // tid -> exec awaiting its syscall
   std::unordered_set<pid_t> leader_exits_;
   std::uint64_t unreadable_lost_ = 0, read_live_ = 0;
   std::chrono::steady_clock::time_point last_tick_{};
@@ -549,9 +552,9 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     std::vector<std::uint8_t> value(bpf_map__value_size(skel->maps.tasks), 0);
     std::memcpy(value.data(), &init, std::min(value.size(), sizeof init));
     if (bpf_map_update_elem(bpf_map__fd(skel->maps.tasks), &key, value.data(), BPF_NOEXIST) != 0)
-      throw BpfUnavailable(std::string("cannot mark the workload for the eBPF recorder: ") +
-                               std::strerror(errno),
-                           kExitTraceFailed);
+      throw BpfUnavailable(
+          std::string("cannot mark the workload for the eBPF recorder: ") + std::strerror(errno),
+          kExitTraceFailed);
   }
   watchdog.watch(child);
   {
@@ -642,9 +645,9 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   if (adapter.unreadable_lost())
     losses_.push_back(std::to_string(adapter.unreadable_lost()) +
                       " arguments of successful calls that could not be read");
-  for (bpf_program* prog : {skel->progs.sys_enter, skel->progs.sys_exit,
-                            skel->progs.sched_process_fork, skel->progs.sched_process_exec,
-                            skel->progs.sched_process_exit}) {
+  for (bpf_program* prog :
+       {skel->progs.sys_enter, skel->progs.sys_exit, skel->progs.sched_process_fork,
+        skel->progs.sched_process_exec, skel->progs.sched_process_exit}) {
     bpf_prog_info info{};
     std::uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0 && info.recursion_misses)

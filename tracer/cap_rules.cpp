@@ -119,8 +119,7 @@ Target path_target(const Ctx& c, bool follow) {
 
 Target fd_target(const Ctx& c, int fd) {
   std::string what = "fd " + std::to_string(fd);
-  if (auto link = c.env.fd_path(c.call.tid, fd); link && (*link)[0] == '/')
-    what = *link;
+  if (auto link = c.env.fd_path(c.call.tid, fd); link && (*link)[0] == '/') what = *link;
   return {c.env.stat_fd(c.call.tid, fd), what};
 }
 
@@ -570,7 +569,6 @@ Detail set_time(Ctx& c) {
   if (n == "stime") return std::string("set time");
   return "clock " + std::to_string(sarg(c, 0));  // clock_settime(64)
 }
-
 
 // kernel/sys.c:set_one_prio / can_nice, kernel/sched/syscalls.c:__sched_setscheduler.
 // A lower nice value than the current one needs CAP_SYS_NICE unless RLIMIT_NICE allows it;

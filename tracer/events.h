@@ -35,9 +35,9 @@ struct SyscallEntry {
 // EventSink::set_captured), the sink answers every read of the event's task from here, and
 // reads live only what was not captured.
 struct Captured {
-  pid_t tid = 0, tgid = 0;  // the task the event is about
-  std::optional<Creds> creds;  // at syscall entry; after the exec for on_exec
-  std::optional<int> nice;     // the task's nice value at syscall entry
+  pid_t tid = 0, tgid = 0;             // the task the event is about
+  std::optional<Creds> creds;          // at syscall entry; after the exec for on_exec
+  std::optional<int> nice;             // the task's nice value at syscall entry
   std::vector<struct rlimit> rlimits;  // its resource limits at entry (RLIMIT_* index), if taken
   // User memory as the kernel had just read it: (address, bytes); strings keep their NUL.
   std::vector<std::pair<std::uint64_t, std::string>> mem;
@@ -80,8 +80,8 @@ class EventSink {
   virtual void set_captured(const Captured* /*c*/) {}
   // (Backends that count in the kernel.) `n` calls of (arch, nr) made by image `exe` ("": the
   // first process before its exec); the entries such a backend reports are marked `counted`.
-  virtual void on_counted(const std::string& /*exe*/, std::uint32_t /*arch*/,
-                          std::uint64_t /*nr*/, std::uint64_t /*n*/) {}
+  virtual void on_counted(const std::string& /*exe*/, std::uint32_t /*arch*/, std::uint64_t /*nr*/,
+                          std::uint64_t /*n*/) {}
   // The highest fd number seen in use, and a process's peak resident set at its exit.
   virtual void on_fd_in_use(std::int64_t /*fd*/) {}
   virtual void on_memory_peak(std::uint64_t /*kb*/) {}

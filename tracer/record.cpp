@@ -127,9 +127,10 @@ RecordResult record(const RecordOptions& opts) {
       if (auto why = tracer::BpfBackend::unavailable_reason(); !why.empty())
         throw Error("--backend bpf: " + why, kExitTraceFailed);
       if (opts.since)
-        throw Error("--backend bpf cannot record --since (it counts every call in the kernel "
-                    "anyway): use --backend ptrace",
-                    kExitUsage);
+        throw Error(
+            "--backend bpf cannot record --since (it counts every call in the kernel "
+            "anyway): use --backend ptrace",
+            kExitUsage);
       bpf = true;
       break;
     case RecordBackend::kNotify:
@@ -174,9 +175,10 @@ RecordResult record(const RecordOptions& opts) {
         std::string what;
         for (const auto& l : backend.losses()) what += (what.empty() ? "" : ", ") + l;
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        throw Error("the eBPF recorder lost " + what + "; no profile written (the workload "
-                        "exited with status " + std::to_string(code) +
-                        "); record again with --backend ptrace",
+        throw Error("the eBPF recorder lost " + what +
+                        "; no profile written (the workload "
+                        "exited with status " +
+                        std::to_string(code) + "); record again with --backend ptrace",
                     kExitIncomplete);
       }
     } catch (const tracer::BpfUnavailable& e) {

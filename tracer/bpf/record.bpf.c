@@ -66,7 +66,7 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, TL_NARCH * TL_NR_MAX);
+  __uint(max_entries, TL_NARCH* TL_NR_MAX);
   __type(key, tl_u32);
   __type(value, struct tl_sysconf);
 } sysconf SEC(".maps");
@@ -311,8 +311,7 @@ static __always_inline void put_file(struct scratch* s, tl_u16 kind, tl_u64 key,
   it->flags = 0;
   it->key = key;
   it->len = sizeof(struct tl_file);
-  __builtin_memcpy(&s->buf[(off + sizeof(struct tl_item)) & HALF_MASK], fi,
-                   sizeof(struct tl_file));
+  __builtin_memcpy(&s->buf[(off + sizeof(struct tl_item)) & HALF_MASK], fi, sizeof(struct tl_file));
   s->n++;
   s->off = item_end(off, sizeof(struct tl_file));
 }
@@ -411,7 +410,8 @@ static __noinline void capture(struct scratch* s, struct task_struct* task, stru
     case TLC_FD: {
       tl_s64 fd = (tl_s32)arg_of(args, c->arg);
       put_fd_path(s, task, fd);
-      if (i >= 0 && i < TL_NCAP && (ts->fdfile_ok & (1u << i))) put_file(s, TL_IT_FILE, (tl_u64)fd, &ts->fdfile[i & 3]);
+      if (i >= 0 && i < TL_NCAP && (ts->fdfile_ok & (1u << i)))
+        put_file(s, TL_IT_FILE, (tl_u64)fd, &ts->fdfile[i & 3]);
       break;
     }
     case TLC_RLIMITS: {
@@ -456,7 +456,7 @@ static __noinline void capture(struct scratch* s, struct task_struct* task, stru
       tl_u64 call = args[0];
       tl_u32 addr = 0, len = 0;
       if (call == 2 || call == 3) addr = w[1], len = w[2];  // bind, connect
-      if (call == 11) addr = w[4], len = w[5];             // sendto
+      if (call == 11) addr = w[4], len = w[5];              // sendto
       if (addr) put_mem(s, addr, len > 128 ? 128 : len);
       break;
     }

@@ -35,16 +35,17 @@ typedef __s64 tl_s64;
 
 // How one pointer argument is captured (tl_sysconf.cap[i].kind).
 #define TLC_NONE 0
-#define TLC_PATH 1     // string at args[arg]; aux = its dirfd argument (0xff: cwd); relative or
-                       // empty paths also capture the base directory (TL_IT_FDPATH)
-#define TLC_MEM 2      // `size` bytes at args[arg]
-#define TLC_MEM_LEN 3  // min(args[aux] * (aux2 ? aux2 : 1), size) bytes at args[arg]
-#define TLC_FD 4       // the path of the file open as fd args[arg]
-#define TLC_RETFILE 5  // on success: what the returned fd is (TL_IT_FILE)
-#define TLC_MSGHDR 6   // struct msghdr at args[arg], then its msg_name
+#define TLC_PATH \
+  1                       // string at args[arg]; aux = its dirfd argument (0xff: cwd); relative or
+                          // empty paths also capture the base directory (TL_IT_FDPATH)
+#define TLC_MEM 2         // `size` bytes at args[arg]
+#define TLC_MEM_LEN 3     // min(args[aux] * (aux2 ? aux2 : 1), size) bytes at args[arg]
+#define TLC_FD 4          // the path of the file open as fd args[arg]
+#define TLC_RETFILE 5     // on success: what the returned fd is (TL_IT_FILE)
+#define TLC_MSGHDR 6      // struct msghdr at args[arg], then its msg_name
 #define TLC_SOCKETCALL 7  // i386 socketcall: the 6 argument words, then their sockaddr
-#define TLC_STR 8      // a NUL-terminated string at args[arg] that is not a path
-#define TLC_RLIMITS 9  // the caller's resource limits at entry (TL_IT_RLIMITS)
+#define TLC_STR 8         // a NUL-terminated string at args[arg] that is not a path
+#define TLC_RLIMITS 9     // the caller's resource limits at entry (TL_IT_RLIMITS)
 #define TL_NCAP 4
 #define TL_NO_ARG 0xff
 
@@ -61,8 +62,8 @@ struct tl_cap {
 #define TLS_EXEC 4      // execve/execveat: starts tracking an armed first process
 struct tl_sysconf {
   tl_u8 flags;
-  tl_s8 fd_arg;     // an fd the process holds (for the highest fd in use), -1 if none
-  tl_u8 cond_arg;   // TL_NO_ARG, or: emit only if args[cond_arg] & cond_mask
+  tl_s8 fd_arg;    // an fd the process holds (for the highest fd in use), -1 if none
+  tl_u8 cond_arg;  // TL_NO_ARG, or: emit only if args[cond_arg] & cond_mask
   tl_u8 pad;
   tl_u32 cond_mask;
   struct tl_cap cap[TL_NCAP];
@@ -75,11 +76,11 @@ struct tl_sysconf {
 #define TL_EV_EXIT 4
 
 // Items following a TL_EV_SYSCALL or TL_EV_EXEC record, each padded to 8 bytes.
-#define TL_IT_MEM 1     // key: user address; bytes as read
-#define TL_IT_STR 2     // key: user address; the string with its NUL
-#define TL_IT_FDPATH 3  // key: fd (TL_CWD_KEY for the cwd); the path with its NUL
-#define TL_IT_FILE 4    // key: fd; struct tl_file
-#define TL_IT_EXE 5     // the executable's path (EXEC)
+#define TL_IT_MEM 1       // key: user address; bytes as read
+#define TL_IT_STR 2       // key: user address; the string with its NUL
+#define TL_IT_FDPATH 3    // key: fd (TL_CWD_KEY for the cwd); the path with its NUL
+#define TL_IT_FILE 4      // key: fd; struct tl_file
+#define TL_IT_EXE 5       // the executable's path (EXEC)
 #define TL_IT_FILENAME 6  // the name execve was given (EXEC), as the kernel copied it
 #define TL_IT_RETFILE 7   // key: the fd the call returned; struct tl_file
 #define TL_IT_RLIMITS 8   // TL_NRLIMITS pairs of u64 (cur, max), as at entry
@@ -128,7 +129,7 @@ struct tl_syscall {
   tl_s64 ret;
   tl_u32 exe_id;
   tl_u32 nitems;
-  tl_u64 vm_hwm_kb;  // TLS_AT_ENTER records: the process's peak resident set so far
+  tl_u64 vm_hwm_kb;       // TLS_AT_ENTER records: the process's peak resident set so far
   struct tl_creds creds;  // at entry
 };
 
@@ -167,10 +168,10 @@ struct tl_count_key {
 #define TL_ST_DROP_FORK 1
 #define TL_ST_DROP_EXEC 2
 #define TL_ST_DROP_EXIT 3
-#define TL_ST_DROP_COUNT 4    // counts the count map had no room for
-#define TL_ST_MAX_FD 5        // highest fd seen in use (a maximum, not a sum)
-#define TL_ST_TRUNCATED 6     // paths cut short
-#define TL_ST_NO_STORAGE 7    // tasks that could not be tracked (no task storage)
+#define TL_ST_DROP_COUNT 4  // counts the count map had no room for
+#define TL_ST_MAX_FD 5      // highest fd seen in use (a maximum, not a sum)
+#define TL_ST_TRUNCATED 6   // paths cut short
+#define TL_ST_NO_STORAGE 7  // tasks that could not be tracked (no task storage)
 #define TL_NSTATS 8
 
 // The largest record: header, and up to 2 * TL_NCAP items of at most TL_ITEM_MAX bytes.
@@ -178,7 +179,7 @@ struct tl_count_key {
 #define TL_ITEM_MAX (sizeof(struct tl_item) + TL_PATH_MAX)
 
 // Task states (task storage).
-#define TL_TASK_ARMED 1    // the first process, waiting for its execve
+#define TL_TASK_ARMED 1  // the first process, waiting for its execve
 #define TL_TASK_TRACKED 2
 
 #endif
