@@ -19,6 +19,8 @@
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -120,9 +122,11 @@ tl_sysconf plan_for(std::uint32_t arch, const std::string& name) {
   sc.fd_arg = static_cast<std::int8_t>(plan.fd_arg);
   const std::string& n = plan.norm;
   if (n == "execve" || n == "execveat") sc.flags |= TLS_EXEC;
+  // exit/exit_group never return: sent at entry, with the process's memory peak while it still
+  // has its memory (the other backends read VmHWM there too).
+  if (n == "exit" || n == "exit_group") sc.flags |= TLS_EMIT | TLS_AT_ENTER;
   if (!plan.decoded) return sc;
   sc.flags |= TLS_EMIT;
-  if (n == "exit" || n == "exit_group") sc.flags |= TLS_AT_ENTER;
   int i = 0;
   auto add = [&](std::uint8_t kind, int arg, int aux = TL_NO_ARG, int aux2 = 0,
                  std::uint32_t size = 0) {
@@ -476,6 +480,13 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   losses_.clear();
 
   // ---- load and attach: everything that can fail does so before the workload exists --------
+  const auto t0 = std::chrono::steady_clock::now();
+  auto mark = [&](const char* what) {
+    if (::getenv("TAILOR_BPF_DEBUG"))
+      std::fprintf(stderr, "tailor: bpf: %s at %.1f ms\n", what,
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                       .count());
+  };
   libbpf_set_print(libbpf_print);
   Skel skel(record_bpf__open());
   if (!skel) throw BpfUnavailable("cannot open the eBPF recorder", kExitTraceFailed);
@@ -489,6 +500,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     throw BpfUnavailable("cannot load the eBPF recorder: " +
                              (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
                          kExitTraceFailed);
+  mark("loaded");
   const int conf_fd = bpf_map__fd(skel->maps.sysconf);
   for (std::uint32_t a = 0; a < TL_NARCH; ++a)
     for (std::uint32_t nr = 0; nr < TL_NR_MAX; ++nr) {
@@ -500,11 +512,22 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
       if (bpf_map_update_elem(conf_fd, &idx, &sc, BPF_ANY) != 0)
         throw BpfUnavailable("cannot configure the eBPF recorder", kExitTraceFailed);
     }
-  if (int rc = record_bpf__attach(skel.get()); rc != 0)
-    throw BpfUnavailable("this kernel refuses the eBPF recorder's tracepoints: " +
-                             (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
-                         kExitTraceFailed);
+  mark("configured");
+  std::vector<std::unique_ptr<bpf_link, int (*)(bpf_link*)>> links;
+  for (bpf_program* prog : {skel->progs.sys_enter, skel->progs.sys_exit,
+                            skel->progs.sched_process_fork, skel->progs.sched_process_exec,
+                            skel->progs.sched_process_exit}) {
+    bpf_link* l = bpf_program__attach(prog);
+    if (!l)
+      throw BpfUnavailable(std::string("this kernel refuses the eBPF recorder's tracepoint ") +
+                               bpf_program__name(prog) + ": " +
+                               (g_last_libbpf.empty() ? std::strerror(errno) : g_last_libbpf),
+                           kExitTraceFailed);
+    links.emplace_back(l, bpf_link__destroy);
+  }
 
+
+  mark("attached");
   Watchdog watchdog;
   Adapter adapter(sink, watchdog);
   Ring rb(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &adapter, nullptr));
@@ -565,26 +588,41 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     sink.set_captured(nullptr);
   }
 
-  // The drain thread owns the sink from here until it is joined.
+  // The drain thread owns the sink from here until it is joined. It sleeps in its own epoll set
+  // holding the ring buffer's and an eventfd that ends it at once when the workload is done.
+  Fd wake(::eventfd(0, EFD_CLOEXEC));
+  Fd ep(::epoll_create1(EPOLL_CLOEXEC));
+  for (int fd : {ring_buffer__epoll_fd(rb.get()), wake.get()}) {
+    struct epoll_event ev {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (fd < 0 || ep.get() < 0 || ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+      throw BpfUnavailable(std::string("epoll: ") + std::strerror(errno), kExitTraceFailed);
+  }
   std::atomic<bool> stop{false};
   std::thread drain([&] {
     sigset_t all;
     sigfillset(&all);
     ::pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals are the main thread's
-    while (!stop.load(std::memory_order_acquire)) {
-      const int n = ring_buffer__poll(rb.get(), 100);
-      if (n < 0 && n != -EINTR) break;
+    for (;;) {
+      struct epoll_event evs[2];
+      const int n = ::epoll_wait(ep.get(), evs, 2, 1000);
+      if (n < 0 && errno != EINTR) break;
+      ring_buffer__consume(rb.get());
+      if (stop.load(std::memory_order_acquire)) break;
     }
     ring_buffer__consume(rb.get());
   });
+  auto end_drain = [&] {
+    stop.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
+    if (drain.joinable()) drain.join();
+  };
   struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Joiner() {
-      stop.store(true, std::memory_order_release);
-      if (t.joinable()) t.join();
-    }
-  } joiner{stop, drain};
+    decltype(end_drain)& end;
+    ~Joiner() { end(); }
+  } joiner{end_drain};
 
   SignalForwarding::forward_to(child);
   ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
@@ -608,9 +646,10 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     }
   }
   // Every task of the workload has exited, so every record it made is in the ring buffer.
-  stop.store(true, std::memory_order_release);
-  drain.join();
+  mark("workload done");
+  end_drain();
   adapter.finish();
+  mark("drained");
 
   // ---- what the kernel counted, and what it could not keep --------------------------------
   const int counts_fd = bpf_map__fd(skel->maps.counts);
