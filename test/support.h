@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf_backend.h"
 #include "tailor/profile.h"
 #include "tailor/profile_json.h"
 
@@ -177,6 +178,28 @@ inline const std::string& i386_unavailable() {
     return "this machine cannot run i386 programs (samples/hello32 exited " +
            std::to_string(r.status) +
            (r.err.empty() ? "" : ": " + r.err.substr(0, r.err.find('\n'))) + ")";
+  }();
+  return reason;
+}
+
+// Why `tailor record --backend bpf` cannot record on this machine, or "" if it can. First what
+// tailor itself checks (a build without the recorder, no BTF, no CAP_BPF/CAP_SYS_ADMIN), then one
+// real recording, since a kernel can still refuse to load or attach the programs (lockdown, an
+// older verifier), which tailor reports with exit 125. Any other failure of the probe is left
+// for the tests to show, not turned into a skip. Decided once; tests that record with bpf skip
+// exactly their bpf parts with one WARN line giving this reason.
+inline const std::string& bpf_unavailable() {
+  static const std::string reason = []() -> std::string {
+    if (auto why = tailor::tracer::BpfBackend::unavailable_reason(); !why.empty()) return why;
+    char tmpl[] = "/tmp/tailor-bpf-probe-XXXXXX";
+    if (!::mkdtemp(tmpl)) return "mkdtemp failed";
+    const RunResult r = run({tailor_bin(), "record", "-q", "--backend", "bpf", "-o",
+                             std::string(tmpl) + "/p.json", "--", "true"},
+                            60);
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    if (r.status != 125) return std::string();
+    return "tailor record --backend bpf exits 125 here: " + r.err.substr(0, r.err.find('\n'));
   }();
   return reason;
 }

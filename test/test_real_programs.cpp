@@ -4,13 +4,19 @@
 // ordinary software (dynamic loading, interpreters, many processes, file locking) and produces
 // a sane profile. The checks are about facts any correct recording must contain — the program's
 // own executable, the files it was told to write, the loader opening libc — not about exact
-// syscall lists, which vary with package versions.
+// syscall lists, which vary with package versions. What can be exact is the comparison of two
+// recorders on the same run: bpf and ptrace must name the same syscalls.
 #include <sys/stat.h>  // support.h uses chmod(2) without including it
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -115,6 +121,74 @@ void check_common(const Recorded& r, const std::string& program) {
   CHECK(r.profile.resources.wall_seconds > 0);
 }
 
+// Writes the tiny C project the make tests build: two rules, so make runs the compiler twice
+// (compile, then link) one after the other.
+void write_c_project(const std::string& dir, const std::string& message) {
+  std::ofstream(dir + "/hello.c") << "#include <stdio.h>\n"
+                                     "int main(void) { puts(\"" +
+                                         message + "\"); return 0; }\n";
+  std::ofstream(dir + "/Makefile") << "hello: hello.o\n"
+                                      "\tcc -o hello hello.o\n"
+                                      "hello.o: hello.c\n"
+                                      "\tcc -c -o hello.o hello.c\n";
+}
+
+std::map<std::string, std::set<std::string>> syscall_names(const Profile& p) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& [arch, calls] : p.syscalls)
+    for (const auto& [name, ev] : calls) out[arch].insert(name);
+  return out;
+}
+
+std::string words(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
+  return out.empty() ? "(none)" : out;
+}
+
+// Runs the same program under --backend bpf and --backend ptrace, each in a fresh work dir that
+// `prepare` fills, and checks that both recorded the same syscall names on every architecture.
+// Counts may differ (a retried call, a different buffer size); which calls were made may not:
+// bpf counts in the kernel what ptrace stops for. A difference is named, side by side.
+void check_same_syscalls(
+    const std::function<std::vector<std::string>(const std::string&)>& argv_for,
+    const std::function<void(const std::string&)>& prepare = {}, double timeout_s = 120) {
+  if (const auto& why = tailor::test::bpf_unavailable(); !why.empty()) {
+    WARN("bpf not compared with ptrace: " << why);
+    return;
+  }
+  std::map<std::string, std::map<std::string, std::set<std::string>>> seen;
+  for (const std::string backend : {"bpf", "ptrace"}) {
+    TempDir work, out;
+    if (prepare) prepare(work.path());
+    const auto argv = argv_for(work.path());
+    auto r = record(argv, out / "p.json", {"--backend", backend}, timeout_s);
+    INFO("--backend " << backend << ": " << summary(r));
+    REQUIRE_FALSE(r.run.timed_out);
+    REQUIRE(r.run.status == 0);
+    REQUIRE(r.profile.commands.count(argv) == 1);
+    seen[backend] = syscall_names(r.profile);
+  }
+  std::set<std::string> arches;
+  for (const auto& [backend, by_arch] : seen)
+    for (const auto& [arch, names] : by_arch) arches.insert(arch);
+  for (const auto& arch : arches) {
+    const auto& a = seen["bpf"][arch];
+    const auto& b = seen["ptrace"][arch];
+    std::set<std::string> only_bpf, only_ptrace;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(),
+                        std::inserter(only_bpf, only_bpf.end()));
+    std::set_difference(b.begin(), b.end(), a.begin(), a.end(),
+                        std::inserter(only_ptrace, only_ptrace.end()));
+    INFO(arch << ": " << a.size() << " syscalls with bpf, " << b.size() << " with ptrace"
+              << "\n  only with bpf:    " << words(only_bpf)
+              << "\n  only with ptrace: " << words(only_ptrace));
+    CHECK(only_bpf.empty());
+    CHECK(only_ptrace.empty());
+  }
+  CHECK(arches.count("x86_64") == 1);
+}
+
 }  // namespace
 
 TEST_CASE("real programs: python3 writes a JSON file", "[real]") {
@@ -186,13 +260,7 @@ TEST_CASE("real programs: make builds a C program with gcc", "[real]") {
     return;
   }
   TempDir work, out;
-  std::ofstream(work / "hello.c") << "#include <stdio.h>\n"
-                                     "int main(void) { puts(\"built under tailor\"); return 0; }\n";
-  // Two rules, so make runs the compiler twice (compile, then link) one after the other.
-  std::ofstream(work / "Makefile") << "hello: hello.o\n"
-                                      "\tcc -o hello hello.o\n"
-                                      "hello.o: hello.c\n"
-                                      "\tcc -c -o hello.o hello.c\n";
+  write_c_project(work.path(), "built under tailor");
   auto r = record({"make", "-C", work.path()}, out / "p.json", {}, 300);
   check_common(r, "/usr/bin/make");
   INFO(summary(r));
@@ -217,4 +285,40 @@ TEST_CASE("real programs: make builds a C program with gcc", "[real]") {
   CHECK(has_access(r.profile, "/usr/include/stdio.h", "read"));
   CHECK(r.profile.process.executables.size() >= 6);
   CHECK(tailor::distinct_syscalls(r.profile) > 40);
+}
+
+TEST_CASE("real programs: bpf and ptrace record the same syscalls of python3", "[real][bpf]") {
+  const std::string python = "/usr/bin/python3";
+  if (!fs::exists(python)) {
+    WARN("skipped: " << python << " not installed");
+    return;
+  }
+  check_same_syscalls([&](const std::string&) {
+    return std::vector<std::string>{python, "-c", "import json,os; os.listdir(\"/\")"};
+  });
+}
+
+TEST_CASE("real programs: bpf and ptrace record the same syscalls of sqlite3", "[real][bpf]") {
+  const std::string sqlite = "/usr/bin/sqlite3";
+  if (!fs::exists(sqlite)) {
+    WARN("skipped: " << sqlite << " not installed");
+    return;
+  }
+  check_same_syscalls([&](const std::string& dir) {
+    return std::vector<std::string>{
+        sqlite, dir + "/t.db",
+        "create table t(a, b); insert into t values (1, 'x'), (2, 'y'); select count(*) from t;"};
+  });
+}
+
+TEST_CASE("real programs: bpf and ptrace record the same syscalls of make and gcc", "[real][bpf]") {
+  if (!fs::exists("/usr/bin/make") || !fs::exists("/usr/bin/cc")) {
+    WARN("skipped: make or cc not installed");
+    return;
+  }
+  check_same_syscalls(
+      [](const std::string& dir) {
+        return std::vector<std::string>{"make", "-C", dir};
+      },
+      [](const std::string& dir) { write_c_project(dir, "built under tailor"); }, 300);
 }
