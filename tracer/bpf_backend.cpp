@@ -483,9 +483,9 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   const auto t0 = std::chrono::steady_clock::now();
   auto mark = [&](const char* what) {
     if (::getenv("TAILOR_BPF_DEBUG"))
-      std::fprintf(stderr, "tailor: bpf: %s at %.1f ms\n", what,
-                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                       .count());
+      std::fprintf(
+          stderr, "tailor: bpf: %s at %.1f ms\n", what,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   };
   libbpf_set_print(libbpf_print);
   Skel skel(record_bpf__open());
@@ -513,10 +513,10 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
         throw BpfUnavailable("cannot configure the eBPF recorder", kExitTraceFailed);
     }
   mark("configured");
-  std::vector<std::unique_ptr<bpf_link, int (*)(bpf_link*)>> links;
-  for (bpf_program* prog : {skel->progs.sys_enter, skel->progs.sys_exit,
-                            skel->progs.sched_process_fork, skel->progs.sched_process_exec,
-                            skel->progs.sched_process_exit}) {
+  std::vector<std::unique_ptr<bpf_link, int (*)(bpf_link*)> > links;
+  for (bpf_program* prog :
+       {skel->progs.sys_enter, skel->progs.sys_exit, skel->progs.sched_process_fork,
+        skel->progs.sched_process_exec, skel->progs.sched_process_exit}) {
     bpf_link* l = bpf_program__attach(prog);
     if (!l)
       throw BpfUnavailable(std::string("this kernel refuses the eBPF recorder's tracepoint ") +
@@ -525,7 +525,6 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
                            kExitTraceFailed);
     links.emplace_back(l, bpf_link__destroy);
   }
-
 
   mark("attached");
   Watchdog watchdog;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +37,10 @@ class Watchdog {
  public:
   Watchdog() {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return;  // no watchdog: still safe from hangs (ENOSYS)
+    // A socket pair rather than a pipe: tailor writes with MSG_NOSIGNAL, so a watchdog that died
+    // first (killed by someone) cannot take tailor down with SIGPIPE after the workload ended;
+    // SEQPACKET keeps each record whole.
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) return;
     Fd rd(p[0]), wr(p[1]);
     // A grandchild, re-parented to init and not to tailor (whose waits end when it has no
     // children left): clear tailor's subreaper bit while it is made.
@@ -59,7 +63,7 @@ class Watchdog {
   ~Watchdog() {
     const Record done{-1, 0};
     if (wr_.get() >= 0) [[maybe_unused]]
-      auto n = ::write(wr_.get(), &done, sizeof done);
+      auto n = ::send(wr_.get(), &done, sizeof done, MSG_NOSIGNAL);
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -70,7 +74,7 @@ class Watchdog {
     if (wr_.get() < 0) return;
     const Record r{pid, start_time(pid)};
     if (r.start != 0) [[maybe_unused]]
-      auto n = ::write(wr_.get(), &r, sizeof r);
+      auto n = ::send(wr_.get(), &r, sizeof r, MSG_NOSIGNAL);
   }
 
  private:
