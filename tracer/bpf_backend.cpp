@@ -298,6 +298,14 @@ class Adapter {
             cap.created = f.created != 0;
           }
           break;
+        case TL_IT_TCREDS:
+          if (len >= sizeof(tl_creds)) {
+            tl_creds c;
+            std::memcpy(&c, d, sizeof c);
+            const auto tgid = static_cast<pid_t>(it.key & 0xffffffffu);
+            cap.target = {{static_cast<pid_t>(it.key >> 32), tgid}, to_creds(c, tgid)};
+          }
+          break;
         case TL_IT_RLIMITS:
           if (len >= 2 * TL_NRLIMITS * sizeof(std::uint64_t)) {
             std::uint64_t v[2 * TL_NRLIMITS];
@@ -496,22 +504,31 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   std::size_t ring = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   while (ring < ring_bytes_) ring <<= 1;
   bpf_map__set_max_entries(skel->maps.events, static_cast<std::uint32_t>(ring));
+  skel->rodata->wakeup_bytes = std::min<std::uint64_t>(256 << 10, ring / 4);
   if (int rc = record_bpf__load(skel.get()); rc != 0)
     throw BpfUnavailable("cannot load the eBPF recorder: " +
                              (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
                          kExitTraceFailed);
   mark("loaded");
-  const int conf_fd = bpf_map__fd(skel->maps.sysconf);
+  // The whole table in one batch update (3,072 single updates cost ~10 ms of start-up).
+  std::vector<std::uint32_t> keys(TL_NARCH * TL_NR_MAX);
+  std::vector<tl_sysconf> confs(keys.size());
   for (std::uint32_t a = 0; a < TL_NARCH; ++a)
     for (std::uint32_t nr = 0; nr < TL_NR_MAX; ++nr) {
+      const std::uint32_t idx = a * TL_NR_MAX + nr;
+      keys[idx] = idx;
+      confs[idx].cond_arg = TL_NO_ARG;
+      confs[idx].fd_arg = -1;
       const std::uint64_t knr = nr | (kArchTokens[a] == SCMP_ARCH_X32 ? kX32SyscallBit : 0);
       const std::string& name = syscall_name(kArchTokens[a], knr);
       if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-      tl_sysconf sc = plan_for(kArchTokens[a], name);
-      const std::uint32_t idx = a * TL_NR_MAX + nr;
-      if (bpf_map_update_elem(conf_fd, &idx, &sc, BPF_ANY) != 0)
-        throw BpfUnavailable("cannot configure the eBPF recorder", kExitTraceFailed);
+      confs[idx] = plan_for(kArchTokens[a], name);
     }
+  std::uint32_t count = static_cast<std::uint32_t>(keys.size());
+  if (bpf_map_update_batch(bpf_map__fd(skel->maps.sysconf), keys.data(), confs.data(), &count,
+                           nullptr) != 0)
+    throw BpfUnavailable(std::string("cannot configure the eBPF recorder: ") + std::strerror(errno),
+                         kExitTraceFailed);
   mark("configured");
   std::vector<std::unique_ptr<bpf_link, int (*)(bpf_link*)> > links;
   for (bpf_program* prog :
@@ -525,6 +542,9 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
                            kExitTraceFailed);
     links.emplace_back(l, bpf_link__destroy);
   }
+  // Optional: without it, kill()'s target is looked at when the record is read.
+  if (bpf_link* l = bpf_program__attach(skel->progs.signal_generate))
+    links.emplace_back(l, bpf_link__destroy);
 
   mark("attached");
   Watchdog watchdog;
@@ -605,7 +625,8 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     ::pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals are the main thread's
     for (;;) {
       struct epoll_event evs[2];
-      const int n = ::epoll_wait(ep.get(), evs, 2, 1000);
+      // Records arrive without wake-ups until a quarter MiB waits (record.bpf.c): look often.
+      const int n = ::epoll_wait(ep.get(), evs, 2, 5);
       if (n < 0 && errno != EINTR) break;
       ring_buffer__consume(rb.get());
       if (stop.load(std::memory_order_acquire)) break;

@@ -35,9 +35,11 @@ struct SyscallEntry {
 // EventSink::set_captured), the sink answers every read of the event's task from here, and
 // reads live only what was not captured.
 struct Captured {
-  pid_t tid = 0, tgid = 0;             // the task the event is about
-  std::optional<Creds> creds;          // at syscall entry; after the exec for on_exec
-  std::optional<int> nice;             // the task's nice value at syscall entry
+  pid_t tid = 0, tgid = 0;     // the task the event is about
+  std::optional<Creds> creds;  // at syscall entry; after the exec for on_exec
+  std::optional<int> nice;     // the task's nice value at syscall entry
+  // The target of a signal the call sent: (pid, tgid) and its credentials when it got it.
+  std::optional<std::pair<std::pair<pid_t, pid_t>, Creds>> target;
   std::vector<struct rlimit> rlimits;  // its resource limits at entry (RLIMIT_* index), if taken
   // User memory as the kernel had just read it: (address, bytes); strings keep their NUL.
   std::vector<std::pair<std::uint64_t, std::string>> mem;

@@ -1466,6 +1466,9 @@ void Recorder::on_memory_peak(std::uint64_t kb) {
 std::optional<Creds> Recorder::creds(pid_t tid) {
   auto& I = *impl_;
   if (I.cap && I.cap->creds && tid == I.cap->tid) return I.cap->creds;
+  if (I.cap && I.cap->target &&
+      (tid == I.cap->target->first.first || tid == I.cap->target->first.second))
+    return I.cap->target->second;
   Proc* p = I.proc_of(tid);
   if (p && p->creds) return p->creds;
   auto c = read_creds(tid);

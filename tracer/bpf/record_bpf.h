@@ -84,6 +84,7 @@ struct tl_sysconf {
 #define TL_IT_FILENAME 6  // the name execve was given (EXEC), as the kernel copied it
 #define TL_IT_RETFILE 7   // key: the fd the call returned; struct tl_file
 #define TL_IT_RLIMITS 8   // TL_NRLIMITS pairs of u64 (cur, max), as at entry
+#define TL_IT_TCREDS 9    // key: pid << 32 | tgid of a signal's target; its struct tl_creds
 #define TL_NRLIMITS 16
 #define TL_CWD_KEY 0xffffffffffffff9cULL  // AT_FDCWD as u64
 
