@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ inline std::string sample(const std::string& name) {
 }
 
 // The whole file as text, or "" if it cannot be read (a /proc file of a process that is gone).
+// The non-empty lines of `s` (stderr of a run, for instance).
+inline std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string l; std::getline(ss, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
 inline std::string read_text(const std::string& path) {
   // A /proc file of a process that exits while it is read fails with ESRCH mid-read, which
   // libstdc++ reports by throwing from the stream buffer.

@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 using tailor::Profile;
 using tailor::test::bpf_unavailable;
 using tailor::test::has_syscall;
+using tailor::test::lines_of;
 using tailor::test::read_text;
 using tailor::test::run;
 using tailor::test::RunResult;
@@ -32,14 +33,6 @@ bool bpf_skipped() {
   if (bpf_unavailable().empty()) return false;
   WARN("bpf backend not tested: " << bpf_unavailable());
   return true;
-}
-
-std::vector<std::string> lines_of(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string l; std::getline(ss, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
 }
 
 RunResult record_bpf(const std::string& out, const std::vector<std::string>& options,

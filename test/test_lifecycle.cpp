@@ -46,14 +46,6 @@ bool wait_until(const std::function<bool()>& cond, double timeout_s) {
   return cond();
 }
 
-std::vector<std::string> lines_of(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string l; std::getline(ss, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
-
 // Workloads that kill themselves would otherwise leave core files (or feed a core_pattern pipe).
 void no_core_dumps() {
   struct rlimit r = {0, 0};

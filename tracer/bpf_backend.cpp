@@ -85,7 +85,7 @@ int BpfBackend::run(const LaunchSpec&, EventSink&) {
 namespace {
 
 static_assert(sizeof(tl_syscall) % 8 == 0 && sizeof(tl_exec) % 8 == 0 && sizeof(tl_item) == 16 &&
-                  sizeof(tl_file) == 48,
+                  sizeof(tl_file) == 32,
               "record_bpf.h must lay out the same in BPF and here");
 
 constexpr std::uint32_t kArchTokens[TL_NARCH] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
@@ -274,7 +274,6 @@ class Adapter {
             } else if (ok_call) {
               ++unreadable_lost_;
             }
-            cap.unreadable.push_back(it.key);
           } else {
             cap.mem.emplace_back(it.key, std::string(reinterpret_cast<const char*>(d), len));
           }
@@ -287,7 +286,6 @@ class Adapter {
             tl_file f;
             std::memcpy(&f, d, sizeof f);
             cap.fd_stats.emplace_back(static_cast<int>(it.key), to_stat(f));
-            if (it.key == 0 && !cap.exe_stat) cap.exe_stat = to_stat(f);
           }
           break;
         case TL_IT_RETFILE:
@@ -403,6 +401,9 @@ class Adapter {
     const auto* base = reinterpret_cast<const std::uint8_t*>(&ev);
     x.filename = parse_items(base + sizeof(tl_exec), base + std::min<std::size_t>(size, ev.h.size),
                              x.cap, 0, true);
+    // An EXEC record's one file is the new image (record.bpf.c).
+    if (!x.cap.fd_stats.empty()) x.cap.exe_stat = x.cap.fd_stats.front().second;
+    x.cap.fd_stats.clear();
     if (x.cap.exe) exes_[ev.exe_id] = *x.cap.exe;
     // The old leader's exit (de_thread) said nothing: the pid lives on in the exec'ing thread.
     leader_exits_.erase(static_cast<pid_t>(ev.h.tgid));
@@ -559,14 +560,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   Fd sync_rd(sync_pipe[0]), sync_wr(sync_pipe[1]), err_rd(err_pipe[0]), err_wr(err_pipe[1]);
 
   SignalForwarding forwarding;
-  sigset_t forwarded, orig_mask;
-  sigemptyset(&forwarded);
-  for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
-  ::sigprocmask(SIG_BLOCK, &forwarded, &orig_mask);
-  struct MaskGuard {
-    const sigset_t& mask;
-    ~MaskGuard() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-  } restore_mask{orig_mask};
+  ForwardedSignalsBlocked blocked;
 
   const pid_t child = ::fork();
   if (child < 0) throw Error(std::string("fork: ") + std::strerror(errno), kExitTraceFailed);
@@ -574,7 +568,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     sync_wr.release();
     ::close(sync_pipe[1]);
     ::close(err_pipe[0]);
-    child_main(spec.argv, path, sync_pipe[0], err_pipe[1], orig_mask);
+    child_main(spec.argv, path, sync_pipe[0], err_pipe[1], blocked.original());
   }
   ChildGuard guard(child);
   sync_rd.reset();
@@ -583,16 +577,12 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
     if (pidfd.get() < 0)
       throw BpfUnavailable(std::string("pidfd_open: ") + std::strerror(errno), kExitTraceFailed);
-    struct {
-      std::uint32_t state, exe_id;
-      std::uint8_t rest[1024];
-    } init{};
-    static_assert(sizeof init >= 16);
-    init.state = TL_TASK_ARMED;
-    const int key = pidfd.get();
-    // The value is the map's own size; the zeroed tail covers the rest of struct task_state.
+    // struct task_state (record.bpf.c) starts with its state; the rest is zero (exe id 0: the
+    // first process before its exec).
     std::vector<std::uint8_t> value(bpf_map__value_size(skel->maps.tasks), 0);
-    std::memcpy(value.data(), &init, std::min(value.size(), sizeof init));
+    const std::uint32_t armed = TL_TASK_ARMED;
+    std::memcpy(value.data(), &armed, sizeof armed);
+    const int key = pidfd.get();
     if (bpf_map_update_elem(bpf_map__fd(skel->maps.tasks), &key, value.data(), BPF_NOEXIST) != 0)
       throw BpfUnavailable(
           std::string("cannot mark the workload for the eBPF recorder: ") + std::strerror(errno),
@@ -645,8 +635,8 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   } joiner{end_drain};
 
   SignalForwarding::forward_to(child);
-  ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
-  sync_wr.reset();                                  // lets the child exec
+  blocked.release();  // pending signals go to the workload now
+  sync_wr.reset();    // lets the child exec
 
   int main_status = 0;
   bool main_done = false;

@@ -43,7 +43,6 @@ struct Captured {
   std::vector<struct rlimit> rlimits;  // its resource limits at entry (RLIMIT_* index), if taken
   // User memory as the kernel had just read it: (address, bytes); strings keep their NUL.
   std::vector<std::pair<std::uint64_t, std::string>> mem;
-  std::vector<std::uint64_t> unreadable;  // addresses whose memory could not be read
   // Paths of descriptors (AT_FDCWD: the cwd) and what they were at entry.
   std::vector<std::pair<int, std::string>> fd_paths;
   std::vector<std::pair<int, struct stat>> fd_stats;

@@ -70,6 +70,30 @@ class SignalForwarding {
   struct sigaction old_pipe_;
 };
 
+// A signal sent to tailor before the workload's pid is known must not be lost: the forwarded
+// signals stay blocked (pending) from construction until release() or destruction. A child forked
+// meanwhile inherits the block, so a signal aimed at it before it restored its dispositions waits
+// too, and then acts on the workload exactly as if it had been sent to it directly.
+class ForwardedSignalsBlocked {
+ public:
+  ForwardedSignalsBlocked() {
+    sigset_t forwarded;
+    sigemptyset(&forwarded);
+    for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
+    ::sigprocmask(SIG_BLOCK, &forwarded, &original_);
+  }
+  ~ForwardedSignalsBlocked() { release(); }
+  ForwardedSignalsBlocked(const ForwardedSignalsBlocked&) = delete;
+  ForwardedSignalsBlocked& operator=(const ForwardedSignalsBlocked&) = delete;
+  // The mask tailor had before: what the workload's first process restores before its exec.
+  const sigset_t& original() const { return original_; }
+  // Pending forwarded signals are delivered (to the handlers, which pass them on) now.
+  void release() { ::sigprocmask(SIG_SETMASK, &original_, nullptr); }
+
+ private:
+  sigset_t original_;
+};
+
 // Keeps idle CPUs out of deep C-states while it lives (see the comment in launch.cpp). Root only;
 // silently does nothing otherwise.
 class CpuLatencyRequest {

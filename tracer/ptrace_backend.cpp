@@ -114,18 +114,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   Fd sync_rd(sync_pipe[0]), sync_wr(sync_pipe[1]), err_rd(err_pipe[0]), err_wr(err_pipe[1]);
 
   SignalForwarding forwarding;
-  // A signal sent to tailor before the workload's pid is known must not be lost: keep the
-  // forwarded signals blocked (pending) until then. The child inherits the block, so a signal
-  // aimed at it before it restored its dispositions waits too, and then acts on the workload
-  // exactly as if it had been sent to it directly.
-  sigset_t forwarded, orig_mask;
-  sigemptyset(&forwarded);
-  for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
-  ::sigprocmask(SIG_BLOCK, &forwarded, &orig_mask);
-  struct MaskGuard {
-    const sigset_t& mask;
-    ~MaskGuard() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-  } restore_mask{orig_mask};
+  ForwardedSignalsBlocked blocked;
 
   pid_t child = ::fork();
   if (child < 0) throw Error(std::string("fork: ") + std::strerror(errno), kExitTraceFailed);
@@ -133,7 +122,7 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
     sync_wr.release();  // not closed explicitly: the child never returns; exec closes CLOEXEC
     ::close(sync_pipe[1]);
     ::close(err_pipe[0]);
-    child_main(spec.argv, path, filter, spec.filter, sync_pipe[0], err_pipe[1], orig_mask);
+    child_main(spec.argv, path, filter, spec.filter, sync_pipe[0], err_pipe[1], blocked.original());
   }
   ChildGuard guard(child);
 
@@ -152,8 +141,8 @@ int PtraceBackend::run(const LaunchSpec& spec, EventSink& sink) {
   // seized task is running: stop it once so the loop below resumes it the right way.
   if (!filter) ::ptrace(PTRACE_INTERRUPT, child, nullptr, nullptr);
   SignalForwarding::forward_to(child);
-  ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);  // pending signals go to the workload now
-  sync_wr.reset();                                  // lets the child go on
+  blocked.release();  // pending signals go to the workload now
+  sync_wr.reset();    // lets the child go on
 
   const int resume_req = filter ? PTRACE_CONT : PTRACE_SYSCALL;
   std::unordered_map<pid_t, Task> tasks;

@@ -203,13 +203,6 @@ static __always_inline void file_info(struct file* f, struct tl_file* out) {
   out->ino = BPF_CORE_READ(ino, i_ino);
   out->dev = BPF_CORE_READ(ino, i_sb, s_dev);
   out->created = (BPF_CORE_READ(f, f_mode) & fmode_created) != 0;
-  struct inode* dir = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode);
-  out->has_parent = dir != 0;
-  if (dir) {
-    out->pmode = BPF_CORE_READ(dir, i_mode);
-    out->puid = BPF_CORE_READ(dir, i_uid.val);
-    out->pgid = BPF_CORE_READ(dir, i_gid.val);
-  }
 }
 
 // The path of `p` as the task sees it (up to its root), written backwards into s->path and

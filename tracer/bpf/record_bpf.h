@@ -103,7 +103,6 @@ struct tl_file {
   tl_u32 mode, uid, gid;
   tl_u32 created;  // the open made the file (FMODE_CREATED)
   tl_u64 dev, ino;
-  tl_u32 pmode, puid, pgid, has_parent;
 };
 
 #define TL_MAX_GROUPS 32
