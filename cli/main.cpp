@@ -64,6 +64,23 @@ While recording as root, tailor holds a PM QoS request (/dev/cpu_dma_latency)
 that keeps idle CPUs from sleeping deeply: a ptrace stop that must wake a
 halted CPU costs several times more. --no-low-latency turns it off.
 
+Recording a container (needs the bpf backend):
+  tailor record [OPTIONS] -- docker run [OPTS] IMAGE [CMD...]
+  tailor record [OPTIONS] -- podman run [OPTS] IMAGE [CMD...]
+  tailor record [OPTIONS] -- runc|crun run [OPTS] ID
+           records only the container's processes, from its entrypoint's exec
+           on, as the container sees them (paths inside it, its executables);
+           not the engine, its daemon, conmon or the runtime. Other containers
+           running meanwhile stay out. The profile names the engine, image and
+           command, and generate prints them. --no-container records the engine
+           command itself like any other command.
+  tailor record --container NAME|ID [--duration S] [-- ENGINE [GLOBAL OPTS]]
+           attaches to a running container (docker, else podman; or the engine
+           command given) and records until it exits, Ctrl-C or S seconds.
+           Its start-up is missed in this mode: `record -- docker run` is the
+           complete one. If tailor dies, the container runs on (not killed).
+           Exits with the container's exit code, or 0 if it still runs.
+
 tailor exits with CMD's exit status (128+N if it was killed by signal N).
 Signals sent to tailor are passed on to CMD; a terminal's Ctrl-C reaches CMD
 directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL, or
@@ -246,6 +263,9 @@ struct RecordArgs {
   std::string mode = "auto", backend = "auto", since;
   std::size_t bpf_buffer = 0;
   std::vector<std::string> argv;
+  std::string container;
+  double duration = 0;
+  bool no_container = false;
 };
 
 int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
@@ -253,8 +273,11 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
   const bool append = a.append, quiet = a.quiet;
   const std::vector<std::string>& argv = a.argv;
   using namespace tailor;
-  if (argv.empty())
+  if (argv.empty() && a.container.empty())
     throw Error("record: no command given (usage: tailor record [OPTIONS] -- CMD [ARGS...])");
+  if (a.duration > 0 && a.container.empty())
+    throw Error("record: --duration goes with --container (a command ends on its own)");
+  if (a.duration < 0) throw Error("record: --duration must be positive");
   // Check where outputs go before running anything: a long test suite recorded for nothing
   // because of a typo in -o is the worst kind of failure.
   check_output_dir(out);
@@ -266,6 +289,13 @@ int cmd_record(const RecordArgs& a, const GenerateArgs& gen) {
 
   RecordOptions opts;
   opts.argv = argv;
+  opts.container.from_command = !a.no_container;
+  opts.container.attach = a.container;
+  if (!a.container.empty()) {
+    opts.container.engine = argv;
+    opts.argv.clear();
+  }
+  opts.container.duration_seconds = a.duration;
   opts.low_latency = !a.no_low_latency;
   opts.mode = a.mode == "seccomp"   ? TraceMode::kSeccomp
               : a.mode == "syscall" ? TraceMode::kSyscall
@@ -449,7 +479,15 @@ int main(int argc, char** argv) {
                 "Let idle CPUs sleep deeply while recording (slower tracing; see --help)");
   GenerateArgs rec_gen;
   add_generate_options(rec, rec_gen);
-  rec->add_option("command", ra.argv, "The command to run, after --")->required();
+  rec->add_option("--container", ra.container,
+                  "Attach to this running container (name or id) instead of running a command; "
+                  "its start-up is missed: `record -- docker run ...` is the complete mode");
+  rec->add_option("--duration", ra.duration, "With --container: stop recording after S seconds");
+  rec->add_flag("--no-container", ra.no_container,
+                "Record an engine run command (docker/podman/runc/crun run) itself, not the "
+                "container it starts");
+  rec->add_option("command", ra.argv,
+                  "The command to run, after -- (with --container: the engine to ask)");
   rec->positionals_at_end();
 
   auto* gen = app.add_subcommand("generate", "Write seccomp, AppArmor and hardening flags");

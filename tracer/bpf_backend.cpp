@@ -31,10 +31,14 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "launch.h"
 #include "proc.h"
@@ -193,12 +197,73 @@ Creds to_creds(const tl_creds& c, pid_t tgid) {
 // Turns ring-buffer records into EventSink calls (on the drain thread).
 class Adapter {
  public:
-  Adapter(EventSink& sink, Watchdog& wd) : sink_(sink), wd_(wd) {}
+  Adapter(EventSink& sink, Watchdog& wd, const ContainerWatch& watch, int ignored_fd)
+      : sink_(sink), wd_(wd), watch_(watch), ignored_fd_(ignored_fd) {}
 
   int handle(const void* data, std::size_t size) {
     if (size < sizeof(tl_hdr)) return 0;
     const auto* h = static_cast<const tl_hdr*>(data);
     if (h->size > size) return 0;
+    if (watch_.mode == ContainerWatch::Mode::kNewPidNs) {
+      // Every container starting on the machine is tracked in the kernel; only the recorded
+      // one's records reach the sink. Until it is known whose a namespace is, they wait here.
+      Bucket& b = buckets_[h->ns];
+      if (h->type == TL_EV_TRACK && size >= sizeof(tl_track) && !b.seen) {
+        const auto* t = static_cast<const tl_track*>(data);
+        b.seen = ContainerSeen{h->ns, static_cast<pid_t>(h->tgid), {}};
+        for (int i = 0; i < 2; ++i)
+          b.seen->cgroups[i].assign(t->cgroup[i], strnlen(t->cgroup[i], TL_CGROUP_NAME));
+      }
+      if (b.verdict == Verdict::kUnknown) decide(h->ns, b, false);
+      if (b.verdict == Verdict::kOther) return 0;
+      if (b.verdict == Verdict::kUnknown) {
+        const auto* bytes = static_cast<const std::uint8_t*>(data);
+        b.held.emplace_back(bytes, bytes + h->size);
+        return 0;
+      }
+    }
+    dispatch(data, size);
+    return 0;
+  }
+
+  // Asks again about the containers whose owner was unknown (`final`: the last time; unknown
+  // then means not the recorded one).
+  void revisit(bool final) {
+    for (auto& [ns, b] : buckets_)
+      if (b.verdict == Verdict::kUnknown) decide(ns, b, final);
+  }
+
+  // Whether the recorded container has started, and how many of its tasks are alive. Read by
+  // the main thread while the drain thread writes.
+  bool started() const { return started_.load(std::memory_order_acquire); }
+  long alive() const { return alive_.load(std::memory_order_acquire); }
+
+ private:
+  enum class Verdict { kUnknown, kOurs, kOther };
+  struct Bucket {
+    Verdict verdict = Verdict::kUnknown;
+    std::optional<ContainerSeen> seen;
+    std::vector<std::vector<std::uint8_t> > held;
+  };
+
+  void decide(std::uint32_t ns, Bucket& b, bool final) {
+    std::optional<bool> ours;
+    if (b.seen && watch_.is_ours) ours = watch_.is_ours(*b.seen);
+    if (!ours && !final) return;
+    b.verdict = ours.value_or(false) ? Verdict::kOurs : Verdict::kOther;
+    if (b.verdict == Verdict::kOther) {
+      const std::uint8_t one = 1;
+      bpf_map_update_elem(ignored_fd_, &ns, &one, BPF_ANY);  // its next execs stay untracked
+      b.held.clear();
+      return;
+    }
+    auto held = std::move(b.held);
+    b.held.clear();
+    for (const auto& r : held) dispatch(r.data(), r.size());
+  }
+
+  void dispatch(const void* data, std::size_t size) {
+    const auto* h = static_cast<const tl_hdr*>(data);
     switch (h->type) {
       case TL_EV_SYSCALL:
         if (size >= sizeof(tl_syscall)) on_syscall(*static_cast<const tl_syscall*>(data), size);
@@ -212,6 +277,9 @@ class Adapter {
       case TL_EV_EXIT:
         if (size >= sizeof(tl_exit)) on_exit(*static_cast<const tl_exit*>(data));
         break;
+      case TL_EV_TRACK:
+        if (size >= sizeof(tl_track)) on_track(*static_cast<const tl_track*>(data), size);
+        break;
       default:
         break;
     }
@@ -220,9 +288,9 @@ class Adapter {
       last_tick_ = now;
       sink_.on_tick();
     }
-    return 0;
   }
 
+ public:
   // Exec records whose syscall exit never came (it was dropped): reported anyway.
   void finish() {
     for (auto& [tid, ex] : execs_) {
@@ -235,8 +303,15 @@ class Adapter {
 
   const std::string& exe_path(std::uint32_t id) const {
     static const std::string none;
+    if (id == 0 && root_exe_) return *root_exe_;  // a container's first process before its exec
     auto it = exes_.find(id);
     return it == exes_.end() ? none : it->second;
+  }
+  // Whether the kernel's counts for pid namespace `ns` are the recording's.
+  bool counts_for(std::uint32_t ns) const {
+    if (watch_.mode != ContainerWatch::Mode::kNewPidNs) return true;
+    auto it = buckets_.find(ns);
+    return it != buckets_.end() && it->second.verdict == Verdict::kOurs;
   }
   std::uint64_t unreadable_lost() const { return unreadable_lost_; }
   std::uint64_t read_live() const { return read_live_; }
@@ -378,6 +453,35 @@ class Adapter {
     sink_.set_captured(nullptr);
   }
 
+  // A container's task tracked without a tracked parent: its first process (at its exec), or
+  // with --container every task of the container (at its first call after the attach).
+  void on_track(const tl_track& ev, std::size_t size) {
+    const pid_t tid = static_cast<pid_t>(ev.h.tid);
+    Captured cap;
+    cap.tid = tid;
+    cap.tgid = static_cast<pid_t>(ev.h.tgid);
+    const auto* base = reinterpret_cast<const std::uint8_t*>(&ev);
+    parse_items(base + sizeof(tl_track), base + std::min<std::size_t>(size, ev.h.size), cap, 0,
+                true);
+    if (!cap.fd_stats.empty()) cap.exe_stat = cap.fd_stats.front().second;
+    cap.fd_stats.clear();
+    if (cap.exe) {
+      exes_[ev.exe_id] = *cap.exe;
+      if (!root_exe_) {
+        root_exe_ = *cap.exe;
+        sink_.name_first_exe(*cap.exe);
+      }
+    } else {
+      roots_.insert(tid);  // named by its exec
+    }
+    sink_.set_captured(&cap);
+    sink_.on_task_start(tid, 0);
+    sink_.set_captured(nullptr);
+    if (watch_.mode != ContainerWatch::Mode::kAttach) wd_.watch(tid);
+    alive_.fetch_add(1, std::memory_order_acq_rel);
+    started_.store(true, std::memory_order_release);
+  }
+
   void on_fork(const tl_fork& ev) {
     const pid_t tid = static_cast<pid_t>(ev.h.tid);
     Captured cap;
@@ -387,7 +491,8 @@ class Adapter {
     if (!ev.thread) sink_.on_process_forking(static_cast<pid_t>(ev.parent_tid));
     sink_.on_task_start(tid, static_cast<pid_t>(ev.parent_tid));
     sink_.set_captured(nullptr);
-    if (!ev.thread) wd_.watch(tid);
+    if (!ev.thread && watch_.mode != ContainerWatch::Mode::kAttach) wd_.watch(tid);
+    alive_.fetch_add(1, std::memory_order_acq_rel);
   }
 
   void on_exec(const tl_exec& ev, std::size_t size) {
@@ -404,7 +509,13 @@ class Adapter {
     // An EXEC record's one file is the new image (record.bpf.c).
     if (!x.cap.fd_stats.empty()) x.cap.exe_stat = x.cap.fd_stats.front().second;
     x.cap.fd_stats.clear();
-    if (x.cap.exe) exes_[ev.exe_id] = *x.cap.exe;
+    if (x.cap.exe) {
+      exes_[ev.exe_id] = *x.cap.exe;
+      if (!root_exe_ && (roots_.count(tid) || roots_.count(x.old_tid))) {
+        root_exe_ = *x.cap.exe;
+        sink_.name_first_exe(*x.cap.exe);
+      }
+    }
     // The old leader's exit (de_thread) said nothing: the pid lives on in the exec'ing thread.
     leader_exits_.erase(static_cast<pid_t>(ev.h.tgid));
     execs_[tid] = std::move(x);
@@ -413,6 +524,7 @@ class Adapter {
   void on_exit(const tl_exit& ev) {
     const pid_t tid = static_cast<pid_t>(ev.h.tid);
     const pid_t tgid = static_cast<pid_t>(ev.h.tgid);
+    alive_.fetch_sub(1, std::memory_order_acq_rel);
     flush_exec(tid);
     if (tid == tgid && !ev.group_dead) {
       // A leader ending before its threads stays a zombie until they are done (ptrace reports
@@ -438,6 +550,13 @@ class Adapter {
 
   EventSink& sink_;
   Watchdog& wd_;
+  const ContainerWatch& watch_;
+  int ignored_fd_;
+  std::unordered_map<std::uint32_t, Bucket> buckets_;  // pid namespace -> (kNewPidNs)
+  std::unordered_set<pid_t> roots_;                    // tracked by TL_EV_TRACK, before exec
+  std::optional<std::string> root_exe_;                // the first of them's image
+  std::atomic<bool> started_{false};
+  std::atomic<long> alive_{0};
   std::unordered_map<std::uint32_t, std::string> exes_;  // kernel exe id -> path
   std::unordered_map<pid_t, Exec> execs_;                // tid -> exec awaiting its syscall
   std::unordered_set<pid_t> leader_exits_;
@@ -455,7 +574,7 @@ struct ChildFailure {
 };
 
 [[noreturn]] void child_main(const std::vector<std::string>& argv, const std::string& path,
-                             int sync_rd, int err_wr, const sigset_t& orig_mask) {
+                             int sync_rd, int err_wr, const sigset_t& orig_mask, bool stdout_null) {
   // Until tailor has armed this process in the kernel (its execve starts the recording).
   char c;
   while (::read(sync_rd, &c, 1) < 0 && errno == EINTR) {
@@ -463,6 +582,10 @@ struct ChildFailure {
   ::close(sync_rd);
   SignalForwarding::reset_in_child();
   ::sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
+  if (stdout_null) {
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) ::dup2(null, STDOUT_FILENO);
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -506,6 +629,14 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   while (ring < ring_bytes_) ring <<= 1;
   bpf_map__set_max_entries(skel->maps.events, static_cast<std::uint32_t>(ring));
   skel->rodata->wakeup_bytes = std::min<std::uint64_t>(256 << 10, ring / 4);
+  using Mode = ContainerWatch::Mode;
+  skel->rodata->ct_mode = watch_.mode == Mode::kDescendants ? TL_CT_DESCENDANTS
+                          : watch_.mode == Mode::kNewPidNs ? TL_CT_NEW_PIDNS
+                          : watch_.mode == Mode::kAttach ? TL_CT_ATTACH
+                                                         : TL_CT_NONE;
+  skel->rodata->host_level = pid_ns_level(::getpid());
+  skel->rodata->attach_ns = watch_.attach_ns;
+  container_seen_ = timed_out_ = false;
   if (int rc = record_bpf__load(skel.get()); rc != 0)
     throw BpfUnavailable("cannot load the eBPF recorder: " +
                              (g_last_libbpf.empty() ? std::strerror(-rc) : g_last_libbpf),
@@ -549,7 +680,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
 
   mark("attached");
   Watchdog watchdog;
-  Adapter adapter(sink, watchdog);
+  Adapter adapter(sink, watchdog, watch_, bpf_map__fd(skel->maps.ignored_ns));
   Ring rb(ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &adapter, nullptr));
   if (!rb) throw BpfUnavailable("cannot open the eBPF ring buffer", kExitTraceFailed);
 
@@ -568,7 +699,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     sync_wr.release();
     ::close(sync_pipe[1]);
     ::close(err_pipe[0]);
-    child_main(spec.argv, path, sync_pipe[0], err_pipe[1], blocked.original());
+    child_main(spec.argv, path, sync_pipe[0], err_pipe[1], blocked.original(), spec.stdout_null);
   }
   ChildGuard guard(child);
   sync_rd.reset();
@@ -578,18 +709,20 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     if (pidfd.get() < 0)
       throw BpfUnavailable(std::string("pidfd_open: ") + std::strerror(errno), kExitTraceFailed);
     // struct task_state (record.bpf.c) starts with its state; the rest is zero (exe id 0: the
-    // first process before its exec).
+    // first process before its exec). An engine's command is only watched for the container it
+    // starts; a daemon's (Docker) or the attach helper is not marked at all.
     std::vector<std::uint8_t> value(bpf_map__value_size(skel->maps.tasks), 0);
-    const std::uint32_t armed = TL_TASK_ARMED;
+    const std::uint32_t armed = watch_.mode == Mode::kDescendants ? TL_TASK_WATCHED : TL_TASK_ARMED;
     std::memcpy(value.data(), &armed, sizeof armed);
     const int key = pidfd.get();
-    if (bpf_map_update_elem(bpf_map__fd(skel->maps.tasks), &key, value.data(), BPF_NOEXIST) != 0)
+    if ((watch_.mode == Mode::kNone || watch_.mode == Mode::kDescendants) &&
+        bpf_map_update_elem(bpf_map__fd(skel->maps.tasks), &key, value.data(), BPF_NOEXIST) != 0)
       throw BpfUnavailable(
           std::string("cannot mark the workload for the eBPF recorder: ") + std::strerror(errno),
           kExitTraceFailed);
   }
   watchdog.watch(child);
-  {
+  if (watch_.mode == Mode::kNone) {
     Captured first;
     first.tid = first.tgid = child;
     sink.set_captured(&first);
@@ -619,6 +752,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
       const int n = ::epoll_wait(ep.get(), evs, 2, 5);
       if (n < 0 && errno != EINTR) break;
       ring_buffer__consume(rb.get());
+      adapter.revisit(false);
       if (stop.load(std::memory_order_acquire)) break;
     }
     ring_buffer__consume(rb.get());
@@ -638,6 +772,34 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   blocked.release();  // pending signals go to the workload now
   sync_wr.reset();    // lets the child exec
 
+  // --duration: the command (the attach helper) is stopped when it ends.
+  std::mutex timer_mu;
+  std::condition_variable timer_cv;
+  bool timer_done = false;
+  std::thread timer;
+  if (watch_.duration.count() > 0)
+    timer = std::thread([&] {
+      std::unique_lock lk(timer_mu);
+      if (!timer_cv.wait_for(lk, watch_.duration, [&] { return timer_done; })) {
+        timed_out_ = true;
+        ::kill(child, SIGTERM);
+      }
+    });
+  struct TimerJoin {
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& done;
+    std::thread& t;
+    ~TimerJoin() {
+      {
+        std::lock_guard lk(mu);
+        done = true;
+      }
+      cv.notify_all();
+      if (t.joinable()) t.join();
+    }
+  } timer_join{timer_mu, timer_cv, timer_done, timer};
+
   int main_status = 0;
   bool main_done = false;
   for (;;) {
@@ -655,10 +817,22 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
       SignalForwarding::forward_to(0);
     }
   }
+  if (watch_.mode == Mode::kNewPidNs) {
+    // The container is the daemon's child, not ours: its end is known from the kernel's records.
+    // A detached run (`docker run -d`) has returned once the runtime started it (its first exec
+    // may still be on its way); one that failed never starts it.
+    const bool ok = main_done && WIFEXITED(main_status) && WEXITSTATUS(main_status) == 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (adapter.started() ? adapter.alive() > 0
+                             : ok && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   // Every task of the workload has exited, so every record it made is in the ring buffer.
   mark("workload done");
   end_drain();
+  adapter.revisit(true);
   adapter.finish();
+  container_seen_ = adapter.started();
   mark("drained");
 
   // ---- what the kernel counted, and what it could not keep --------------------------------
@@ -672,7 +846,7 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
     if (bpf_map_lookup_elem(counts_fd, &key, per_cpu.data()) != 0) continue;
     std::uint64_t n = 0;
     for (auto v : per_cpu) n += v;
-    if (n == 0 || key.arch >= TL_NARCH) continue;
+    if (n == 0 || key.arch >= TL_NARCH || !adapter.counts_for(key.ns)) continue;
     const std::uint32_t arch = kArchTokens[key.arch];
     const std::uint64_t nr = key.nr | (arch == SCMP_ARCH_X32 ? kX32SyscallBit : 0);
     sink.on_counted(adapter.exe_path(key.exe_id), arch, nr, n);

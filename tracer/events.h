@@ -83,6 +83,9 @@ class EventSink {
   // first process before its exec); the entries such a backend reports are marked `counted`.
   virtual void on_counted(const std::string& /*exe*/, std::uint32_t /*arch*/, std::uint64_t /*nr*/,
                           std::uint64_t /*n*/) {}
+  // (Recording a container.) The image the first process runs, known only when the kernel saw
+  // it start: what that process did before its exec is counted under this name.
+  virtual void name_first_exe(const std::string& /*path*/) {}
   // The highest fd number seen in use, and a process's peak resident set at its exit.
   virtual void on_fd_in_use(std::int64_t /*fd*/) {}
   virtual void on_memory_peak(std::uint64_t /*kb*/) {}
@@ -97,6 +100,7 @@ struct LaunchSpec {
   // allows never reach the backend. Its "ask" answer must be the backend's (SECCOMP_RET_TRACE
   // for ptrace, SECCOMP_RET_USER_NOTIF for notify). Empty: ask about everything.
   std::vector<struct sock_filter> filter;
+  bool stdout_null = false;  // the command's stdout goes to /dev/null (a helper, not the app)
 };
 
 class Backend {

@@ -78,6 +78,21 @@ std::optional<std::uint64_t> read_status_kb(pid_t tid, const std::string& key) {
   return std::strtoull(text->c_str() + pos + key.size() + 2, nullptr, 10);
 }
 
+unsigned pid_ns_level(pid_t tid) {
+  auto text = slurp(proc_path(tid, "status"));
+  if (!text) return 0;
+  auto pos = text->find("\nNSpid:");
+  if (pos == std::string::npos) return 0;
+  unsigned fields = 0;
+  bool in = false;
+  for (std::size_t i = pos + 7; i < text->size() && (*text)[i] != '\n'; ++i) {
+    const bool digit = (*text)[i] >= '0' && (*text)[i] <= '9';
+    if (digit && !in) ++fields;
+    in = digit;
+  }
+  return fields ? fields - 1 : 0;
+}
+
 pid_t read_tgid(pid_t tid) {
   auto text = slurp(proc_path(tid, "status"));
   if (!text) return 0;

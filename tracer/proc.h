@@ -24,6 +24,8 @@ struct Creds {
 std::optional<Creds> read_creds(pid_t tid);
 // Thread group id of a task, or 0 if it is gone.
 pid_t read_tgid(pid_t tid);
+// How deep the task's pid namespace is (0: the initial one): NSpid's entries in its status, - 1.
+unsigned pid_ns_level(pid_t tid);
 
 // A "Key:   N kB" line of /proc/TID/status, in kB.
 std::optional<std::uint64_t> read_status_kb(pid_t tid, const std::string& key);

@@ -9,15 +9,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "bpf_backend.h"
+#include "container.h"
 #include "notify.h"
 #include "notify_backend.h"
 #include "proc.h"
 #include "ptrace_backend.h"
 #include "recorder.h"
+#include "tailor/engine_cmd.h"
 #include "tailor/error.h"
 #include "tailor/record.h"
 #include "tailor/syscalls.h"
@@ -99,9 +104,145 @@ std::vector<struct sock_filter> since_filter(const Profile& since, std::uint32_t
   return prog;
 }
 
+int exit_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Never a silently incomplete profile: name what the eBPF recorder lost and write nothing.
+void refuse_losses(const tracer::BpfBackend& backend, int status) {
+  if (backend.losses().empty()) return;
+  std::string what;
+  for (const auto& l : backend.losses()) what += (what.empty() ? "" : ", ") + l;
+  throw Error("the eBPF recorder lost " + what +
+                  "; no profile written (the workload "
+                  "exited with status " +
+                  std::to_string(exit_code(status)) + "); record again with --backend ptrace",
+              kExitIncomplete);
+}
+
+// A private directory for the engine's --cidfile, removed with everything in it.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tailor-XXXXXX";
+    if (::mkdtemp(tmpl.data())) path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
+// The container an engine command starts (`run`), or a running one (opts.container.attach),
+// recorded with the eBPF backend: only the container's processes, from its entrypoint's exec on
+// (or from the attach), as the container sees them. Which processes are the container's:
+//  - podman, crun, runc: the container descends from the command tailor runs (conmon, the
+//    runtime); the descendants' first exec in a pid namespace below tailor's is the entrypoint.
+//  - Docker: the daemon starts it, so nothing descends from `docker run`. Every exec in a new
+//    pid namespace is followed, and the one whose cgroup is named after the id `docker run`
+//    wrote to its --cidfile is kept; the others (containers starting at the same time) are
+//    dropped before they reach the Recorder.
+//  - attach: every task in the container's pid namespace, from its next syscall on.
+RecordResult record_container(const RecordOptions& opts, const std::optional<EngineRun>& run) {
+  RecordResult res;
+  const bool attach = !opts.container.attach.empty();
+  const std::string what = attach ? "--container" : "recording a container";
+  if (opts.backend == RecordBackend::kPtrace || opts.backend == RecordBackend::kNotify)
+    throw Error(what +
+                    " needs the eBPF backend (--backend bpf): ptrace and notify follow the "
+                    "engine's processes, and a Docker container is not one of them",
+                kExitUsage);
+  if (opts.since)
+    throw Error(what + " cannot go with --since (use the eBPF backend's full recording)",
+                kExitUsage);
+  if (auto why = tracer::BpfBackend::unavailable_reason(); !why.empty())
+    throw Error(what + " needs the eBPF backend: " + why, kExitTraceFailed);
+  if (run && run->pid_host)
+    throw Error(
+        "--pid host: that container shares the host's pid namespace, which is how tailor tells "
+        "its processes from all others; record it without --pid host",
+        kExitUsage);
+
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  tracer::ContainerWatch watch;
+  std::vector<std::string> argv = opts.argv;
+  ContainerOrigin origin;
+  std::optional<tracer::RunningContainer> target;
+  TempDir tmp;
+  if (attach) {
+    target = tracer::find_running_container(opts.container.engine, opts.container.attach);
+    watch.mode = tracer::ContainerWatch::Mode::kAttach;
+    watch.attach_ns = target->pidns;
+    watch.duration =
+        std::chrono::milliseconds(static_cast<long long>(opts.container.duration_seconds * 1000));
+    argv = target->engine;
+    argv.insert(argv.end(), {"wait", target->id});
+    origin = {target->engine_name, target->image, {}};
+    res.notices.push_back("attached to " + opts.container.attach + " (" + target->engine_name +
+                          ", pid " + std::to_string(target->pid) +
+                          "): what it did before now is not in the profile");
+  } else if (run->engine == "docker") {
+    if (tmp.path.empty()) throw Error("cannot make a temporary directory", kExitTraceFailed);
+    watch.mode = tracer::ContainerWatch::Mode::kNewPidNs;
+    const std::string cid = run->cidfile.value_or(tmp.path + "/cid");
+    if (!run->cidfile) argv = with_cidfile(argv, *run, cid);
+    watch.is_ours = [cid](const tracer::ContainerSeen& seen) -> std::optional<bool> {
+      std::ifstream in(cid);
+      std::string id;
+      in >> id;
+      if (id.size() < 12) return std::nullopt;  // not written yet
+      for (const auto& g : seen.cgroups)
+        if (g.find(id) != std::string::npos) return true;
+      return false;
+    };
+    origin = {run->engine, run->image, run->command};
+  } else {
+    watch.mode = tracer::ContainerWatch::Mode::kDescendants;
+    origin = {run->engine, run->image, run->command};
+  }
+
+  const std::string path = tracer::resolve_command(argv.at(0));
+  tracer::LaunchSpec spec{argv, path, true, opts.low_latency, {}};
+  spec.stdout_null = attach;  // `docker wait` prints the exit code
+  const auto start = std::chrono::steady_clock::now();
+  tracer::Recorder recorder(path);
+  if (opts.on_progress) recorder.set_progress(opts.on_progress, opts.progress_interval_ms);
+  tracer::BpfBackend backend(opts.bpf_buffer_bytes ? opts.bpf_buffer_bytes : std::size_t{16} << 20);
+  backend.set_container(std::move(watch));
+  const int status = backend.run(spec, recorder);
+  refuse_losses(backend, status);
+  if (!backend.container_seen()) {
+    if (attach)
+      throw Error("--container " + opts.container.attach +
+                      ": none of its processes made a syscall while tailor watched; no profile "
+                      "written",
+                  kExitIncomplete);
+    const int code = exit_code(status);
+    throw Error(run->engine + " run exited with status " + std::to_string(code) +
+                    " and no container process ran: nothing recorded, no profile written",
+                code ? code : kExitTraceFailed);
+  }
+  const auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  res.profile = recorder.finish();
+  res.profile.resources.wall_seconds = wall.count();
+  if (!attach) res.profile.commands.insert(opts.argv);
+  res.profile.containers.insert(origin);
+  res.backend_used = RecordBackend::kBpf;
+  res.container = true;
+  if (attach)
+    res.exit_status = tracer::container_exit_code(*target).value_or(0);  // 0: it still runs
+  else
+    res.exit_status = exit_code(status);
+  return res;
+}
+
 }  // namespace
 
 RecordResult record(const RecordOptions& opts) {
+  if (!opts.container.attach.empty()) return record_container(opts, std::nullopt);
+  if (opts.container.from_command)
+    if (auto run = parse_engine_run(opts.argv)) return record_container(opts, run);
   RecordResult res;
   const bool privileged = can_filter_without_nnp();
 
@@ -170,17 +311,7 @@ RecordResult record(const RecordOptions& opts) {
       status = backend.run(spec, *recorder);
       done = true;
       res.backend_used = RecordBackend::kBpf;
-      if (!backend.losses().empty()) {
-        // Never a silently incomplete profile: name what was lost and write nothing.
-        std::string what;
-        for (const auto& l : backend.losses()) what += (what.empty() ? "" : ", ") + l;
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        throw Error("the eBPF recorder lost " + what +
-                        "; no profile written (the workload "
-                        "exited with status " +
-                        std::to_string(code) + "); record again with --backend ptrace",
-                    kExitIncomplete);
-      }
+      refuse_losses(backend, status);
     } catch (const tracer::BpfUnavailable& e) {
       if (opts.backend == RecordBackend::kBpf) throw;
       // Nothing of the workload has run yet: ptrace takes over cleanly.

@@ -1440,6 +1440,14 @@ void Recorder::set_captured(const Captured* c) {
   impl_->known.clear();
 }
 
+void Recorder::name_first_exe(const std::string& path) {
+  auto& I = *impl_;
+  if (I.exes.empty() || I.exes[0] == path) return;
+  I.exe_ids.erase(I.exes[0]);
+  I.exes[0] = path;
+  I.exe_ids.emplace(path, 0);  // an id it already had keeps its own facts
+}
+
 void Recorder::on_counted(const std::string& exe, std::uint32_t arch, std::uint64_t nr,
                           std::uint64_t n) {
   auto& I = *impl_;

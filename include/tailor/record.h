@@ -35,8 +35,21 @@ struct RecordProgress {
   std::uint64_t distinct = 0;   // distinct (arch, syscall) pairs
 };
 
+// Recording a container instead of a command (needs the eBPF backend).
+struct ContainerOptions {
+  // An engine run command in argv (`docker run …`, `podman run …`, `runc`/`crun run …`) records
+  // the container it starts, not the engine. False: record the engine command like any other.
+  bool from_command = true;
+  // --container NAME|ID: attach to this running container instead of running argv.
+  std::string attach;
+  // With attach: the engine command (and its global options) to ask; empty: docker, then podman.
+  std::vector<std::string> engine;
+  double duration_seconds = 0;  // with attach: stop recording after this long (0: never)
+};
+
 struct RecordOptions {
-  std::vector<std::string> argv;      // argv[0] is looked up in PATH like execvp
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH like execvp
+  ContainerOptions container;
   TraceMode mode = TraceMode::kAuto;  // for the ptrace backend
   RecordBackend backend = RecordBackend::kAuto;
   // Record only what is new against this profile: syscalls it already has (per arch) are
@@ -59,6 +72,7 @@ struct RecordResult {
   TraceMode mode_used = TraceMode::kSeccomp;  // when backend_used is kPtrace
   RecordBackend backend_used = RecordBackend::kPtrace;
   std::vector<std::string> notices;  // one-line remarks for the user (e.g. why a mode was chosen)
+  bool container = false;            // a container was recorded (profile.containers names it)
 };
 
 // Runs opts.argv to completion (and every process it starts), forwarding signals sent to

@@ -57,6 +57,8 @@ struct task_state {
   tl_u32 tpid, ttgid;
   struct tl_creds tcreds;
   tl_u64 rlim[2 * TL_NRLIMITS];  // TLC_RLIMITS: limits at entry
+  tl_u32 ns;                     // tl_hdr.ns: the container's pid namespace, or 0
+  tl_u32 pad2;
 };
 
 struct {
@@ -146,6 +148,23 @@ __u32 next_exe_id = 1;  // 0 is the first process before its exec
 // this many bytes wait; the drain thread also looks every few milliseconds on its own.
 const volatile __u64 wakeup_bytes = 256 << 10;
 
+// Containers (TL_CT_*, record_bpf.h). A container is told by its pid namespace: every engine
+// gives one to each container unless asked not to (--pid host), and the namespace is fixed for a
+// task's life, unlike its cgroup. Set by user space before loading, so that the verifier drops
+// what a plain recording never runs.
+const volatile __u32 ct_mode = TL_CT_NONE;
+const volatile __u32 host_level = 0;  // tailor's pid namespace depth
+const volatile __u32 attach_ns = 0;   // TL_CT_ATTACH: the container's pid namespace
+
+// TL_CT_NEW_PIDNS: namespaces user space found not to be the recorded container's; their new
+// execs are not tracked (what they already run still is, until it exits, and is dropped).
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, tl_u32);
+  __type(value, tl_u8);
+} ignored_ns SEC(".maps");
+
 static __always_inline tl_u64 rb_flags(void) {
   return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
                                                                        : BPF_RB_NO_WAKEUP;
@@ -159,6 +178,18 @@ static __always_inline void stat_add(tl_u32 which, tl_u64 n) {
 static __always_inline void stat_max(tl_u32 which, tl_u64 n) {
   tl_u64* v = bpf_map_lookup_elem(&stats, &which);
   if (v && n > *v) *v = n;
+}
+
+// The task's pid namespace (inode number) and its depth.
+static __always_inline tl_u32 pidns_of(struct task_struct* task, tl_u32* level) {
+  struct pid* pid = BPF_CORE_READ(task, thread_pid);
+  tl_u32 l = BPF_CORE_READ(pid, level);
+  *level = l;
+  struct upid up = {};
+  bpf_probe_read_kernel(
+      &up, sizeof up,
+      (char*)pid + bpf_core_field_offset(struct pid, numbers) + (l & 31) * sizeof(struct upid));
+  return BPF_CORE_READ(up.ns, ns.inum);
 }
 
 static __always_inline void read_creds(struct task_struct* task, struct tl_creds* c) {
@@ -493,6 +524,7 @@ static __always_inline void emit_syscall(struct task_struct* task, struct task_s
   ev->h.type = TL_EV_SYSCALL;
   ev->h.tid = BPF_CORE_READ(task, pid);
   ev->h.tgid = BPF_CORE_READ(task, tgid);
+  ev->h.ns = ts->ns;
   ev->arch = ts->arch;
   ev->nr = ts->nr;
   __builtin_memcpy(ev->args, ts->args, sizeof ev->args);
@@ -538,11 +570,98 @@ static __always_inline tl_u64 vm_hwm_kb(struct task_struct* task) {
   return hiwater * PAGE_KB;
 }
 
+// The id of the task's executable file (exe_ids).
+static __noinline tl_u32 exe_id_of(struct task_struct* p) {
+  struct exe_key ek = {};
+  struct file* exe_file = BPF_CORE_READ(p, mm, exe_file);
+  struct inode* exe_ino = BPF_CORE_READ(exe_file, f_inode);
+  ek.dev = BPF_CORE_READ(exe_ino, i_sb, s_dev);
+  ek.ino = BPF_CORE_READ(exe_ino, i_ino);
+  if (bpf_core_field_exists(exe_ino->i_mtime_sec))
+    ek.mtime =
+        BPF_CORE_READ(exe_ino, i_mtime_sec) * 1000000000ull + BPF_CORE_READ(exe_ino, i_mtime_nsec);
+  tl_u32* known = bpf_map_lookup_elem(&exe_ids, &ek);
+  if (known) return *known;
+  tl_u32 id = __sync_fetch_and_add(&next_exe_id, 1);
+  // Full map: a fresh id per exec still counts right, only less compactly.
+  bpf_map_update_elem(&exe_ids, &ek, &id, BPF_NOEXIST);
+  known = bpf_map_lookup_elem(&exe_ids, &ek);  // another CPU may have won the race
+  return known ? *known : id;
+}
+
+// Says that `task` is tracked from now on (TL_EV_TRACK), with its cgroups' names, and for an
+// attached task its executable (it made no exec the recording saw).
+static __noinline void emit_track(struct task_struct* task, struct task_state* ts, int with_exe) {
+  struct scratch* s = get_scratch();
+  if (!s) return;
+  struct tl_track* ev = (struct tl_track*)s->buf;
+  ev->h.type = TL_EV_TRACK;
+  ev->h.tid = BPF_CORE_READ(task, pid);
+  ev->h.tgid = BPF_CORE_READ(task, tgid);
+  ev->h.ns = ts->ns;
+  ev->exe_id = ts->exe_id;
+  struct css_set* cset = BPF_CORE_READ(task, cgroups);
+  const char* name = BPF_CORE_READ(cset, dfl_cgrp, kn, name);
+  if (bpf_probe_read_kernel_str(ev->cgroup[0], TL_CGROUP_NAME, name) < 0) ev->cgroup[0][0] = 0;
+  ev->cgroup[1][0] = 0;
+  if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id)) {
+    int id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+    struct cgroup_subsys_state* css = 0;
+    bpf_probe_read_kernel(&css, sizeof css, &cset->subsys[id & 15]);
+    name = BPF_CORE_READ(css, cgroup, kn, name);
+    if (css && bpf_probe_read_kernel_str(ev->cgroup[1], TL_CGROUP_NAME, name) < 0)
+      ev->cgroup[1][0] = 0;
+  }
+  s->off = sizeof(struct tl_track);
+  s->n = 0;
+  if (with_exe) {
+    struct file* exe = BPF_CORE_READ(task, mm, exe_file);
+    if (exe) {
+      put_path(s, task, &exe->f_path, TL_IT_EXE, 0);
+      struct tl_file fi = {};
+      file_info(exe, &fi);
+      put_file(s, TL_IT_FILE, 0, &fi);
+    }
+  }
+  tl_u32 off = s->off;
+  ev = (struct tl_track*)s->buf;
+  ev->nitems = s->n;
+  ev->h.size = off;
+  if (off > HALF) return;
+  if (bpf_ringbuf_output(&events, s->buf, off, rb_flags()) != 0) stat_add(TL_ST_DROP_EXEC, 1);
+}
+
+// A task without storage that starts being recorded here (TL_CT_NEW_PIDNS: at an exec in a
+// deeper pid namespace; TL_CT_ATTACH: any call in the attached container's namespace).
+static __always_inline struct task_state* adopt(struct task_struct* task,
+                                                const struct tl_sysconf* sc) {
+  tl_u32 level = 0;
+  if (ct_mode == TL_CT_NEW_PIDNS && !(sc->flags & TLS_EXEC)) return 0;
+  tl_u32 ns = pidns_of(task, &level);
+  if (ct_mode == TL_CT_ATTACH) {
+    if (ns != attach_ns) return 0;
+  } else {
+    if (level <= host_level || bpf_map_lookup_elem(&ignored_ns, &ns)) return 0;
+  }
+  struct task_state* ts = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!ts) {
+    stat_add(TL_ST_NO_STORAGE, 1);
+    return 0;
+  }
+  ts->state = TL_TASK_TRACKED;
+  ts->ns = ns;
+  ts->pending = 0;
+  // Exec'ing: counted as the first process before its exec (exe id 0), like an ARMED one.
+  ts->exe_id = ct_mode == TL_CT_ATTACH ? exe_id_of(task) : 0;
+  emit_track(task, ts, ct_mode == TL_CT_ATTACH);
+  return ts;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs* regs, long id) {
   struct task_struct* task = bpf_get_current_task_btf();
   struct task_state* ts = bpf_task_storage_get(&tasks, task, 0, 0);
-  if (!ts) return 0;
+  if (!ts && ct_mode < TL_CT_NEW_PIDNS) return 0;
   tl_u32 arch = TL_ARCH_X86_64;
   if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT_)
     arch = TL_ARCH_I386;
@@ -553,12 +672,25 @@ int BPF_PROG(sys_enter, struct pt_regs* regs, long id) {
   tl_u32 idx = arch * TL_NR_MAX + (tl_u32)nr;
   struct tl_sysconf* sc = bpf_map_lookup_elem(&sysconf, &idx);
   if (!sc) return 0;
-  if (ts->state == TL_TASK_ARMED) {
+  if (!ts) {
+    ts = adopt(task, sc);
+    if (!ts) return 0;
+  } else if (ts->state == TL_TASK_ARMED) {
     if (!(sc->flags & TLS_EXEC)) return 0;
     ts->state = TL_TASK_TRACKED;
+  } else if (ts->state == TL_TASK_WATCHED) {
+    // The runtime's process becoming the container's: its exec in the container's namespace.
+    if (!(sc->flags & TLS_EXEC)) return 0;
+    tl_u32 level = 0;
+    tl_u32 ns = pidns_of(task, &level);
+    if (level <= host_level) return 0;
+    ts->state = TL_TASK_TRACKED;
+    ts->ns = ns;
+    ts->exe_id = 0;
+    emit_track(task, ts, 0);
   }
 
-  struct tl_count_key key = {ts->exe_id, (tl_u16)arch, (tl_u16)nr};
+  struct tl_count_key key = {ts->exe_id, (tl_u16)arch, (tl_u16)nr, ts->ns, 0};
   tl_u64* cnt = bpf_map_lookup_elem(&counts, &key);
   if (cnt) {
     (*cnt)++;
@@ -641,20 +773,23 @@ int BPF_PROG(sys_exit, struct pt_regs* regs, long ret) {
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct* parent, struct task_struct* child) {
   struct task_state* ps = bpf_task_storage_get(&tasks, parent, 0, 0);
-  if (!ps || ps->state != TL_TASK_TRACKED) return 0;
+  if (!ps || (ps->state != TL_TASK_TRACKED && ps->state != TL_TASK_WATCHED)) return 0;
   struct task_state* cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
   if (!cs) {
-    stat_add(TL_ST_NO_STORAGE, 1);
+    if (ps->state == TL_TASK_TRACKED) stat_add(TL_ST_NO_STORAGE, 1);
     return 0;
   }
-  cs->state = TL_TASK_TRACKED;
+  cs->state = ps->state;
   cs->exe_id = ps->exe_id;
+  cs->ns = ps->ns;
   cs->pending = 0;
+  if (ps->state == TL_TASK_WATCHED) return 0;  // the engine's own processes: not recorded
   struct tl_fork ev = {};
   ev.h.type = TL_EV_FORK;
   ev.h.size = sizeof ev;
   ev.h.tid = BPF_CORE_READ(child, pid);
   ev.h.tgid = BPF_CORE_READ(child, tgid);
+  ev.h.ns = ps->ns;
   ev.parent_tid = BPF_CORE_READ(parent, pid);
   ev.parent_tgid = BPF_CORE_READ(parent, tgid);
   ev.exe_id = ps->exe_id;
@@ -667,30 +802,14 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct* p, pid_t old_pid, struct linux_binprm* bprm) {
   struct task_state* ts = bpf_task_storage_get(&tasks, p, 0, 0);
   if (!ts || ts->state != TL_TASK_TRACKED) return 0;
-  struct exe_key ek = {};
-  struct file* exe_file = BPF_CORE_READ(p, mm, exe_file);
-  struct inode* exe_ino = BPF_CORE_READ(exe_file, f_inode);
-  ek.dev = BPF_CORE_READ(exe_ino, i_sb, s_dev);
-  ek.ino = BPF_CORE_READ(exe_ino, i_ino);
-  if (bpf_core_field_exists(exe_ino->i_mtime_sec))
-    ek.mtime =
-        BPF_CORE_READ(exe_ino, i_mtime_sec) * 1000000000ull + BPF_CORE_READ(exe_ino, i_mtime_nsec);
-  tl_u32* known = bpf_map_lookup_elem(&exe_ids, &ek);
-  if (known) {
-    ts->exe_id = *known;
-  } else {
-    tl_u32 id = __sync_fetch_and_add(&next_exe_id, 1);
-    // Full map: a fresh id per exec still counts right, only less compactly.
-    bpf_map_update_elem(&exe_ids, &ek, &id, BPF_NOEXIST);
-    known = bpf_map_lookup_elem(&exe_ids, &ek);  // another CPU may have won the race
-    ts->exe_id = known ? *known : id;
-  }
+  ts->exe_id = exe_id_of(p);
   struct scratch* s = get_scratch();
   if (!s) return 0;
   struct tl_exec* ev = (struct tl_exec*)s->buf;
   ev->h.type = TL_EV_EXEC;
   ev->h.tid = BPF_CORE_READ(p, pid);
   ev->h.tgid = BPF_CORE_READ(p, tgid);
+  ev->h.ns = ts->ns;
   ev->old_tid = old_pid;
   ev->exe_id = ts->exe_id;
   read_creds(p, &ev->creds);
@@ -735,6 +854,7 @@ int BPF_PROG(sched_process_exit, struct task_struct* p) {
   ev.h.size = sizeof ev;
   ev.h.tid = BPF_CORE_READ(p, pid);
   ev.h.tgid = BPF_CORE_READ(p, tgid);
+  ev.h.ns = ts->ns;
   ev.group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
   if (ev.group_dead) ev.maxrss_kb = BPF_CORE_READ(p, signal, maxrss) * PAGE_KB;
   if (bpf_ringbuf_output(&events, &ev, sizeof ev, rb_flags()) != 0) stat_add(TL_ST_DROP_EXIT, 1);

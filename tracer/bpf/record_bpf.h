@@ -74,6 +74,7 @@ struct tl_sysconf {
 #define TL_EV_FORK 2
 #define TL_EV_EXEC 3
 #define TL_EV_EXIT 4
+#define TL_EV_TRACK 5  // a task tracked from now on that no tracked parent forked (containers)
 
 // Items following a TL_EV_SYSCALL or TL_EV_EXEC record, each padded to 8 bytes.
 #define TL_IT_MEM 1       // key: user address; bytes as read
@@ -119,6 +120,8 @@ struct tl_hdr {
   tl_u32 size;  // the whole record, header and items
   tl_u32 tid;
   tl_u32 tgid;
+  tl_u32 ns;  // the tracked task's pid namespace (inode number) when containers are recorded; 0
+  tl_u32 pad;
 };
 
 struct tl_syscall {
@@ -156,11 +159,26 @@ struct tl_exit {
   tl_u64 maxrss_kb;  // group_dead: the process's peak resident set (all its images)
 };
 
+// A task tracked from now on without a tracked parent: a container's first process at its exec
+// (TL_CT_DESCENDANTS, TL_CT_NEW_PIDNS) or a container's task at its first syscall after the
+// attach (TL_CT_ATTACH; then with TL_IT_EXE and TL_IT_FILE items: its executable). The cgroup
+// names are the last path components of its cgroup v2 cgroup and of its v1 cpu controller's
+// (either may be the root's, ""): an engine names a container's cgroup after its id.
+#define TL_CGROUP_NAME 128
+struct tl_track {
+  struct tl_hdr h;
+  tl_u32 exe_id;
+  tl_u32 nitems;
+  char cgroup[2][TL_CGROUP_NAME];
+};
+
 // Counts kept in the kernel.
 struct tl_count_key {
   tl_u32 exe_id;
   tl_u16 arch;
   tl_u16 nr;
+  tl_u32 ns;  // tl_hdr.ns of the caller
+  tl_u32 pad;
 };
 
 // Per-CPU statistics (index into the `stats` array map).
@@ -181,5 +199,18 @@ struct tl_count_key {
 // Task states (task storage).
 #define TL_TASK_ARMED 1  // the first process, waiting for its execve
 #define TL_TASK_TRACKED 2
+#define TL_TASK_WATCHED 3  // TL_CT_DESCENDANTS: tracked from an exec in a deeper pid namespace on
+
+// What is recorded (record.bpf.c's ct_mode).
+#define TL_CT_NONE 0  // the launched command (ARMED) and its descendants
+#define TL_CT_DESCENDANTS \
+  1  // descendants of the launched command (WATCHED) that exec in a pid
+     // namespace below tailor's, and theirs: a container whose runtime
+     // the command starts (podman, crun, runc)
+#define TL_CT_NEW_PIDNS \
+  2                     // any task that execs in a pid namespace below tailor's, and its
+                        // descendants, told apart by namespace: user space keeps the
+                        // container's (Docker, whose daemon starts it)
+#define TL_CT_ATTACH 3  // every task in pid namespace attach_ns, from its next syscall on
 
 #endif
