@@ -93,6 +93,7 @@ struct exe_key {
 };
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);  // as counts: preallocating costs ~5 ms at start
   __uint(max_entries, 1 << 14);
   __type(key, struct exe_key);
   __type(value, tl_u32);
@@ -287,8 +288,8 @@ static long walk_step(tl_u32 i, void* data) {
   return 0;
 }
 
-static __noinline tl_u32 walk_path(struct scratch* s, struct task_struct* task,
-                                   const struct path* p, tl_u16* flags) {
+static __always_inline tl_u32 walk_path(struct scratch* s, struct task_struct* task,
+                                        const struct path* p, tl_u16* flags) {
   struct walk_ctx w = {};
   w.s = s;
   w.dentry = BPF_CORE_READ(p, dentry);
@@ -323,11 +324,15 @@ static __always_inline tl_u32 item_end(tl_u32 off, tl_u32 len) {
 
 #define ROOM(off) ((off) + TL_ITEM_MAX + 8 <= HALF)
 
-// The path of `p` as an item of `kind` with `key`.
-static __always_inline void put_path(struct scratch* s, struct task_struct* task,
-                                     const struct path* p, tl_u16 kind, tl_u64 key) {
+// The path of `path` (a struct path of the current task's) as an item of `kind` with `key`. A
+// global function, checked once (see capture()); the path is an address, read with
+// BPF_CORE_READ only.
+__noinline int put_path(struct scratch* s, tl_u64 path, tl_u16 kind, tl_u64 key) {
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  const struct path* p = (const struct path*)path;
+  if (!s) return 0;
   tl_u32 off = s->off;
-  if (!ROOM(off)) return;
+  if (!ROOM(off)) return 0;
   struct tl_item* it = item_at(s, off);
   tl_u16 flags = 0;
   tl_u32 pos = walk_path(s, task, p, &flags);
@@ -341,16 +346,17 @@ static __always_inline void put_path(struct scratch* s, struct task_struct* task
                         &s->path[pos & PMASK]);
   s->n++;
   s->off = item_end(off, len);
+  return 0;
 }
 
 static __always_inline void put_fd_path(struct scratch* s, struct task_struct* task, tl_s64 fd) {
   if (fd == AT_FDCWD_) {
     struct fs_struct* fs = BPF_CORE_READ(task, fs);
-    put_path(s, task, &fs->pwd, TL_IT_FDPATH, TL_CWD_KEY);
+    put_path(s, (tl_u64)&fs->pwd, TL_IT_FDPATH, TL_CWD_KEY);
     return;
   }
   struct file* f = fd_file(task, fd);
-  if (f) put_path(s, task, &f->f_path, TL_IT_FDPATH, (tl_u64)fd);
+  if (f) put_path(s, (tl_u64)&f->f_path, TL_IT_FDPATH, (tl_u64)fd);
 }
 
 static __always_inline void put_file(struct scratch* s, tl_u16 kind, tl_u64 key,
@@ -425,9 +431,15 @@ static __always_inline tl_u64 arg_of(const tl_u64* args, tl_u8 i) {
 }
 
 // The items one capture spec asks for.
-static __noinline void capture(struct scratch* s, struct task_struct* task, struct task_state* ts,
-                               const struct tl_sysconf* sc, int i) {
-  if (!s || !ts || !sc || i < 0 || i >= TL_NCAP) return;
+//
+// A global function: the verifier checks it once, on its own, where a static one is checked again
+// at each of its call sites (four per program) in every state the caller reaches it in. Its
+// arguments are therefore what a global function may take: memory of the declared size (maybe
+// NULL) or scalars. The task is the current one, only ever read through BPF_CORE_READ.
+__noinline int capture(struct scratch* s, struct task_state* ts, const struct tl_sysconf* sc,
+                       int i) {
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  if (!s || !ts || !sc || i < 0 || i >= TL_NCAP) return 0;
   const struct tl_cap* c = &sc->cap[i & 3];
   const tl_s64 ret = ts->ret;
   const tl_u64* args = ts->args;
@@ -514,6 +526,26 @@ static __noinline void capture(struct scratch* s, struct task_struct* task, stru
     default:
       break;
   }
+  return 0;
+}
+
+// What a capture spec needs from before the call: the limits it may change, the file an fd
+// names before the call closes or replaces it. Global, checked once (see capture()).
+__noinline int capture_at_entry(struct task_state* ts, const struct tl_sysconf* sc, int i) {
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  if (!ts || !sc || i < 0 || i >= TL_NCAP) return 0;
+  const struct tl_cap* c = &sc->cap[i & 3];
+  if (c->kind == TLC_RLIMITS) {
+    struct signal_struct* sig = BPF_CORE_READ(task, signal);
+    ts->rlim_ok = bpf_probe_read_kernel(ts->rlim, sizeof ts->rlim, &sig->rlim[0]) == 0;
+    return 0;
+  }
+  if (c->kind != TLC_FD) return 0;
+  struct file* f = fd_file(task, (tl_s32)arg_of(ts->args, c->arg));
+  if (!f) return 0;
+  file_info(f, &ts->fdfile[i & 3]);
+  ts->fdfile_ok |= 1u << i;
+  return 0;
 }
 
 static __always_inline void emit_syscall(struct task_struct* task, struct task_state* ts,
@@ -549,7 +581,7 @@ static __always_inline void emit_syscall(struct task_struct* task, struct task_s
   }
   for (int i = 0; i < TL_NCAP; i++) {
     if (sc->cap[i].kind == TLC_NONE) break;
-    capture(s, task, ts, sc, i);
+    capture(s, ts, sc, i);
   }
   tl_u32 off = s->off;
   ev = (struct tl_syscall*)s->buf;
@@ -617,7 +649,7 @@ static __noinline void emit_track(struct task_struct* task, struct task_state* t
   if (with_exe) {
     struct file* exe = BPF_CORE_READ(task, mm, exe_file);
     if (exe) {
-      put_path(s, task, &exe->f_path, TL_IT_EXE, 0);
+      put_path(s, (tl_u64)&exe->f_path, TL_IT_EXE, 0);  // task is the current one
       struct tl_file fi = {};
       file_info(exe, &fi);
       put_file(s, TL_IT_FILE, 0, &fi);
@@ -736,18 +768,8 @@ int BPF_PROG(sys_enter, struct pt_regs* regs, long id) {
   ts->fdfile_ok = 0;
   ts->rlim_ok = 0;
   ts->tcreds_ok = 0;
-  for (int i = 0; i < TL_NCAP; i++) {
-    if (sc->cap[i].kind == TLC_RLIMITS) {
-      struct signal_struct* sig = BPF_CORE_READ(task, signal);
-      ts->rlim_ok = bpf_probe_read_kernel(ts->rlim, sizeof ts->rlim, &sig->rlim[0]) == 0;
-      continue;
-    }
-    if (sc->cap[i].kind != TLC_FD) continue;
-    struct file* f = fd_file(task, (tl_s32)arg_of(args, sc->cap[i].arg));
-    if (!f) continue;
-    file_info(f, &ts->fdfile[i]);
-    ts->fdfile_ok |= 1u << i;
-  }
+  for (int i = 0; i < TL_NCAP; i++)
+    if (sc->cap[i].kind == TLC_RLIMITS || sc->cap[i].kind == TLC_FD) capture_at_entry(ts, sc, i);
   if (sc->flags & TLS_AT_ENTER) {
     ts->pending = 0;
     emit_syscall(task, ts, sc, 0, vm_hwm_kb(task));
@@ -817,7 +839,7 @@ int BPF_PROG(sched_process_exec, struct task_struct* p, pid_t old_pid, struct li
   s->n = 0;
   struct file* exe = BPF_CORE_READ(p, mm, exe_file);
   if (exe) {
-    put_path(s, p, &exe->f_path, TL_IT_EXE, 0);
+    put_path(s, (tl_u64)&exe->f_path, TL_IT_EXE, 0);  // p is the current task
     struct tl_file fi = {};
     file_info(exe, &fi);
     put_file(s, TL_IT_FILE, 0, &fi);
