@@ -138,6 +138,20 @@ struct StaticFacts {
   bool operator==(const StaticFacts&) const = default;
 };
 
+// The container a recording ran in (`tailor record -- docker run ... IMAGE CMD...`, `podman run`,
+// `tailor record --container NAME`): what `tailor generate` needs to print the `docker run` line
+// that starts the same thing, and whose runtime baseline the seccomp filter must allow.
+struct ContainerOrigin {
+  std::string engine;  // "docker", "podman", "crun", "runc"
+  // As the user named it: "alpine:3", "localhost/app@sha256:...", an image id; "" for an OCI
+  // bundle run by runc/crun directly.
+  std::string image;
+  // The arguments given after the image on the engine's command line, which replace the image's
+  // CMD. Empty: the image's own CMD ran.
+  std::vector<std::string> command;
+  auto operator<=>(const ContainerOrigin&) const = default;
+};
+
 inline constexpr int kFormatVersion = 1;
 
 struct Profile {
@@ -151,6 +165,7 @@ struct Profile {
   std::map<std::string, CapUse> capability_hints;  // failed with EPERM/EACCES: maybe needed
   Resources resources;
   std::set<std::vector<std::string>> commands;  // argv of each recorded run
+  std::set<ContainerOrigin> containers;         // containers the runs were recorded in
   StaticFacts analysis;                         // objects `tailor analyze` read
   bool operator==(const Profile&) const = default;
 };
