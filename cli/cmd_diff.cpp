@@ -134,7 +134,8 @@ argument filters, capabilities, files (at the granularity of the AppArmor rules
 tailor generates, so temp names and pids are not new every run), network
 (sockets and bound/listening endpoints; connect/sendto peers are listed but
 never count as drift) and hardening flags (no-new-privileges, writable mounts,
-network, user). OLD and NEW may each be a tailor profile or a Docker/OCI
+network, user; the containers the recordings ran in are listed there, never
+drift). OLD and NEW may each be a tailor profile or a Docker/OCI
 seccomp profile; axes a seccomp profile cannot express are skipped (said once).
 A tailor profile's syscalls are those of the filter `tailor generate` writes
 from it with the same --runtime/--no-arg-filters.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <set>
 
 #include "commands.h"
 #include "tailor/emitters.h"
@@ -106,7 +107,8 @@ void print_progress(const tailor::RecordProgress& p, bool final_line) {
 // Outputs `tailor generate` writes; `tailor record` takes the same options as a shortcut.
 struct GenerateArgs {
   std::string seccomp, oci, spo, apparmor, flags, flags_output = "-";
-  std::string name, runtime, image = "IMAGE";  // runtime "": all, or the --flags engine
+  // runtime "": see seccomp_runtimes(); image "": the profile's container's, else IMAGE
+  std::string name, runtime, image;
   bool no_arg_filters = false, nnp_only = false, quiet = false;
 
   bool any() const {
@@ -126,14 +128,16 @@ void add_generate_options(CLI::App* app, GenerateArgs& g) {
   app->add_option("--flags-output", g.flags_output, "Where --flags goes ('-' = stdout)")
       ->capture_default_str();
   app->add_option("--runtime", g.runtime,
-                  "Engine(s) the seccomp filter must start containers with (default: all, or "
-                  "the engine of --flags docker|podman); their measured needs are allowed")
+                  "Engine(s) the seccomp filter must start containers with (default: the "
+                  "engine of --flags docker|podman, else those the profile was recorded in, "
+                  "else all); their measured needs are allowed")
       ->check(CLI::IsMember({"all", "docker", "podman", "runc", "crun", "none"}));
   app->add_flag("--nnp-only", g.nnp_only,
                 "Tighter seccomp filter that starts containers only with no-new-privileges "
                 "(the flags then include it; refused if a setuid program ran)");
-  app->add_option("--image", g.image, "Image name in docker/podman command lines")
-      ->capture_default_str();
+  app->add_option("--image", g.image,
+                  "Image in the printed flags (default: the one the profile was recorded in, "
+                  "with its command; else IMAGE)");
   app->add_flag("--no-arg-filters", g.no_arg_filters,
                 "Allow clone/unshare/socket/personality with any arguments");
 }
@@ -161,12 +165,54 @@ void check_outputs(const GenerateArgs& g) {
 }
 
 // The filter's runtime baseline: what the user named, else the engine the printed flags are for
-// (a `podman run` line is run by podman), else every engine.
-tailor::Runtime seccomp_runtime(const GenerateArgs& g) {
-  if (!g.runtime.empty()) return *tailor::runtime_from_name(g.runtime);
-  if (g.flags == "docker") return tailor::Runtime::kDocker;
-  if (g.flags == "podman") return tailor::Runtime::kPodman;
-  return tailor::Runtime::kAll;
+// (a `podman run` line is run by podman), else the engines the profile was recorded under (the
+// app is deployed the way it was tested), else every engine. An engine tailor has no measured
+// baseline for gets every engine's.
+void seccomp_runtimes(tailor::SeccompOptions& so, const tailor::Profile& p, const GenerateArgs& g) {
+  using tailor::Runtime;
+  so.runtime = Runtime::kAll;
+  so.more_runtimes.clear();
+  if (!g.runtime.empty()) {
+    so.runtime = *tailor::runtime_from_name(g.runtime);
+    return;
+  }
+  if (g.flags == "docker" || g.flags == "podman") {
+    so.runtime = g.flags == "docker" ? Runtime::kDocker : Runtime::kPodman;
+    return;
+  }
+  std::set<Runtime> recorded;
+  for (const auto& c : p.containers) {
+    const auto r = tailor::runtime_from_name(c.engine);
+    if (!r || *r == Runtime::kNone || *r == Runtime::kAll) return;
+    recorded.insert(*r);
+  }
+  if (recorded.empty()) return;
+  so.runtime = *recorded.begin();
+  recorded.erase(recorded.begin());
+  so.more_runtimes = std::move(recorded);
+}
+
+// The image and command of the printed flags: --image, else the one container the profile was
+// recorded in (its command too: what ran is what the profile allows), else the IMAGE
+// placeholder. Recordings merged from several containers name no one image: `note` says so.
+void flags_image(tailor::FlagsOptions& fo, const tailor::Profile& p, const GenerateArgs& g,
+                 std::string& note) {
+  fo.image = g.image.empty() ? "IMAGE" : g.image;
+  if (!g.image.empty() || p.containers.empty()) return;
+  if (p.containers.size() == 1) {
+    const auto& c = *p.containers.begin();
+    if (!c.image.empty()) fo.image = c.image;
+    fo.command = c.command;
+    return;
+  }
+  std::string list;
+  std::size_t n = 0;
+  for (const auto& c : p.containers)
+    if (++n <= 3)
+      list += (list.empty() ? "" : ", ") + c.engine + (c.image.empty() ? "" : " " + c.image);
+  if (n > 3) list += ", ...";
+  note = "the profile was recorded in " + std::to_string(n) + " containers (" + list +
+         "): the printed flags say IMAGE; name it with --image";
 }
 
 // --nnp-only makes a filter that works only under no-new-privileges; refuse it where the
@@ -201,7 +247,7 @@ std::string flags_what(const std::string& format) {
 void generate(const tailor::Profile& p, const GenerateArgs& g) {
   using namespace tailor;
   SeccompOptions so;
-  so.runtime = seccomp_runtime(g);
+  seccomp_runtimes(so, p, g);
   so.arg_filters = !g.no_arg_filters;
   so.no_new_privileges = g.nnp_only;
   check_nnp_only(p, g);
@@ -225,6 +271,7 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
     std::string path, text, what;
   };
   std::vector<Output> outputs;
+  std::string note;
   if (!g.seccomp.empty())
     outputs.push_back(
         {g.seccomp, emit_seccomp_docker(p, so), "Docker/podman seccomp profile, " + variant});
@@ -244,13 +291,14 @@ void generate(const tailor::Profile& p, const GenerateArgs& g) {
       fo.seccomp_file = std::filesystem::absolute(g.seccomp).lexically_normal().string();
     fo.seccomp_nnp_only = g.nnp_only && !g.seccomp.empty();
     fo.apparmor_name = g.apparmor.empty() ? "" : name;
-    fo.image = g.image;
+    flags_image(fo, p, g, note);
     outputs.push_back({g.flags_output, emit_flags(p, fo), flags_what(g.flags)});
   }
   std::vector<std::string> warnings;
   if (!g.seccomp.empty() || !g.oci.empty() || !g.spo.empty()) warnings = seccomp_warnings(p, so);
   for (const auto& o : outputs) write_file_atomic(o.path, o.text);
   for (const auto& w : warnings) std::fprintf(stderr, "tailor: warning: %s\n", w.c_str());
+  if (!g.quiet && !note.empty()) std::fprintf(stderr, "tailor: generate: %s\n", note.c_str());
   if (!g.quiet)
     for (const auto& o : outputs)
       if (o.path != "-")
@@ -411,9 +459,11 @@ The seccomp filter denies with EPERM everything the recording did not use,
 allows only the architectures it used, always allows what a process needs to
 exit cleanly, and adds what the container runtime itself calls under the filter
 before the app starts (measured, see README):
-  --runtime all   (default) docker, podman, runc and crun
-  --runtime R     only R: docker, podman, runc, crun, or none (tailor run);
-                  --flags docker|podman picks that engine unless --runtime is given
+  --runtime all   docker, podman, runc and crun
+  --runtime R     only R: docker, podman, runc, crun, or none (tailor run)
+Without --runtime: the engine of --flags docker|podman; else, for a profile
+recorded in containers (tailor record -- docker run ...), the engines it ran
+under; else all.
 By default the filter starts the container with or without no-new-privileges.
 --nnp-only writes a tighter filter that works ONLY with --security-opt
 no-new-privileges (without it the runtime itself fails before the app starts:
@@ -424,11 +474,12 @@ address families used and personality() to the values used (--no-arg-filters
 turns them off). Syscall names libseccomp does not know (syscall_<n>) are left
 out with a warning on stderr; an architecture it does not know is an error.
 
---flags docker|podman prints a command that runs as printed: the seccomp file
-by absolute path (no seccomp option without --seccomp), a named volume for each
-data directory written, -p for each port listened on beyond loopback, and
---network none when no socket went beyond loopback. Each file written is named
-on stderr (-q: not).
+--flags docker|podman prints a command that runs as printed: the image and
+command the profile was recorded in (--image names another; a profile of several
+containers, or of none, says IMAGE), the seccomp file by absolute path (no
+seccomp option without --seccomp), a named volume for each data directory
+written, -p for each port listened on beyond loopback, and --network none when
+no socket went beyond loopback. Each file written is named on stderr (-q: not).
 
 Static findings (tailor analyze, or record --static) join with --static F:
   --static-mode union   (default) the filters allow what the code can reach too

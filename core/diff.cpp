@@ -366,6 +366,10 @@ DiffResult compare_surfaces(const Surface& o, const Surface& n, const PatternInd
     for (const auto& [need, why] : *o.flags)
       if (!n.flags->count(need)) flags.removed.push_back({"flag", "", need, why, true});
   }
+  if (flags.compared && both(o.containers, n.containers)) {
+    diff_set(*o.containers, *n.containers, "container", false, flags.added);
+    diff_set(*n.containers, *o.containers, "container", false, flags.removed);
+  }
   d.axes = {calls, filters, caps, files, net, flags};
   for (auto& a : d.axes) {
     std::sort(a.added.begin(), a.added.end());

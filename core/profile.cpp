@@ -76,6 +76,7 @@ void merge_into(Profile& into, const Profile& from) {
   r.wall_seconds = std::max(r.wall_seconds, s.wall_seconds);
 
   into.commands.insert(from.commands.begin(), from.commands.end());
+  into.containers.insert(from.containers.begin(), from.containers.end());
 
   // The same object analysed twice gives the same facts; a newer analysis replaces the older.
   for (const auto& [path, obj] : from.analysis.objects) into.analysis.objects[path] = obj;

@@ -315,6 +315,13 @@ std::string to_json(const Profile& p) {
 
   j["commands"] = json::array();
   for (const auto& argv : p.commands) j["commands"].push_back(argv);
+  // Only for recordings made in a container: profiles of everything else read and write as
+  // before, and older readers, which skip keys they do not know, still read these.
+  if (!p.containers.empty()) {
+    j["containers"] = json::array();
+    for (const auto& c : p.containers)
+      j["containers"].push_back({{"engine", c.engine}, {"image", c.image}, {"command", c.command}});
+  }
 
   j["syscalls"] = json::object();
   for (const auto& [arch, calls] : p.syscalls)
@@ -446,6 +453,18 @@ Profile profile_from_document(const json& j,
       for (const auto& s : array_or_empty(argv, "commands[]"))
         a.push_back(get_string(s, "commands[][]"));
       p.commands.insert(std::move(a));
+    }
+    // "containers" came after format 1 was published: absent, the recording ran outside one.
+    for (const auto& c : array_or_empty(member(j, "containers", ""), "containers")) {
+      const std::string w = "containers[]";
+      need_object(c, w);
+      ContainerOrigin o;
+      o.engine = get_string(member(c, "engine", w), w + ".engine");
+      if (const json& image = member(c, "image", w); !image.is_null())
+        o.image = get_string(image, w + ".image");
+      for (const auto& a : array_or_empty(member(c, "command", w), w + ".command"))
+        o.command.push_back(get_string(a, w + ".command[]"));
+      p.containers.insert(std::move(o));
     }
     for (const auto& [arch, calls] : object_or_empty(member(j, "syscalls", ""), "syscalls").items())
       read_ev_map(calls, "syscalls." + arch, p.syscalls[arch], string_key);

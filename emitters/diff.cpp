@@ -99,6 +99,18 @@ Surface surface_from_profile(const Profile& p, const SeccompOptions& o) {
   for (const auto& [e, ev] : p.endpoints)
     (e.op == "bind" || e.op == "listen" ? *s.endpoints : *s.peers).insert(endpoint_text(e));
   s.flags = hardening_needs(p);
+  s.containers.emplace();
+  for (const auto& c : p.containers) {
+    std::string text = c.engine + " " + (c.image.empty() ? "(bundle)" : c.image);
+    for (const auto& arg : c.command) {
+      // Quoted as a shell would need it, so "sh -c 'make test'" reads as the command it was.
+      const bool plain = !arg.empty() && arg.find_first_of(" \t'\"\\$`;&|<>()*?#~") == arg.npos;
+      std::string quoted = "'";
+      for (char ch : arg) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+      text += " " + (plain ? arg : quoted + "'");
+    }
+    s.containers->insert(std::move(text));
+  }
   return s;
 }
 

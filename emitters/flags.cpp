@@ -464,6 +464,13 @@ std::string yaml_quote(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// ["a", "b"]: a command line as one YAML line, every word quoted.
+std::string yaml_flow_list(const std::vector<std::string>& words) {
+  std::string out = "[";
+  for (const auto& w : words) out += (out.size() > 1 ? ", " : "") + yaml_quote(w);
+  return out + "]";
+}
+
 // Names (capabilities, services, volumes) stay bare in YAML, as people write them, when they
 // are plain identifiers that no YAML reader would take for a boolean or null.
 std::string yaml_word(const std::string& s) {
@@ -651,7 +658,9 @@ std::string emit_cli(const Decisions& d, const FlagsOptions& o, bool podman) {
   for (const auto& line : c) out << (line.empty() ? "#" : "# " + line) << "\n";
   out << (podman ? "podman" : "docker") << " run \\\n";
   for (const auto& f : flags) out << "  " << f << " \\\n";
-  out << "  " << shell_quote(o.image) << "\n";
+  out << "  " << shell_quote(o.image);
+  for (const auto& arg : o.command) out << " " << shell_quote(arg);
+  out << "\n";
   return out.str();
 }
 
@@ -703,6 +712,8 @@ std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
   y.line(0, "services:");
   y.line(2, yaml_word(o.service) + ":");
   y.line(4, "image: " + yaml_quote(o.image), "the image to harden");
+  if (!o.command.empty())
+    y.line(4, "command: " + yaml_flow_list(o.command), "as recorded: replaces the image's CMD");
   y.line(4, "cap_drop:");
   y.line(6, "- ALL", "start from no capabilities");
   if (!d.caps.empty()) {
@@ -817,6 +828,8 @@ std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
   y.line(0, "containers:");
   y.line(2, "- name: " + yaml_word(o.service), "container to harden");
   y.line(4, "image: " + yaml_quote(o.image));
+  if (!o.command.empty())  // `command` would replace the ENTRYPOINT; `args` is Docker's CMD
+    y.line(4, "args: " + yaml_flow_list(o.command), "as recorded: replaces the image's CMD");
   y.line(4, "securityContext:");
   y.line(6, "capabilities:");
   y.line(8, "drop:");

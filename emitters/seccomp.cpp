@@ -188,6 +188,8 @@ Built build(const Profile& p, const SeccompOptions& o) {
   // (measured, so their arguments are the runtime's business, not the profile's).
   std::set<std::string> unconditional(kAlwaysAllowed.begin(), kAlwaysAllowed.end());
   for (const auto& n : runtime_baseline(o.runtime, o.no_new_privileges)) unconditional.insert(n);
+  for (const Runtime r : o.more_runtimes)
+    for (const auto& n : runtime_baseline(r, o.no_new_privileges)) unconditional.insert(n);
 
   std::set<std::string> plain = recorded;
   plain.insert(unconditional.begin(), unconditional.end());
@@ -339,25 +341,30 @@ void check_k8s_name(const std::string& name) {
 }  // namespace
 
 std::string seccomp_variant(const SeccompOptions& o) {
-  std::string engines;
-  switch (o.runtime) {
-    case Runtime::kAll:
-      engines = "docker, podman, runc and crun";
-      break;
-    case Runtime::kDocker:
-      engines = "docker";
-      break;
-    case Runtime::kPodman:
-      engines = "podman with crun or runc";
-      break;
-    case Runtime::kRunc:
-    case Runtime::kCrun:
-      engines = std::string(runtime_name(o.runtime));
-      break;
-    case Runtime::kNone:
-      return "no container runtime (--runtime none: tailor run, or a loader that execs right "
-             "after installing the filter)";
+  std::set<Runtime> runtimes = o.more_runtimes;
+  runtimes.insert(o.runtime);
+  if (runtimes.count(Runtime::kAll)) runtimes = {Runtime::kAll};
+  if (runtimes.size() > 1) runtimes.erase(Runtime::kNone);  // none adds nothing to the others
+  if (runtimes == std::set<Runtime>{Runtime::kNone})
+    return "no container runtime (--runtime none: tailor run, or a loader that execs right "
+           "after installing the filter)";
+  std::vector<std::string> names;
+  for (const Runtime r : runtimes) {
+    switch (r) {
+      case Runtime::kAll:
+        names.push_back("docker, podman, runc and crun");
+        break;
+      case Runtime::kPodman:
+        names.push_back("podman with crun or runc");
+        break;
+      default:
+        names.push_back(std::string(runtime_name(r)));
+        break;
+    }
   }
+  std::string engines;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    engines += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   if (o.no_new_privileges)
     return engines +
            ", ONLY with no-new-privileges (--security-opt no-new-privileges; without it the "

@@ -300,6 +300,23 @@ TEST_CASE("diff: tailor profiles compared on every axis", "[diff]") {
     CHECK_FALSE(back.drift(FailOn::kAdded));
   }
 
+  SECTION("another container is reported with the flags, never drift") {
+    Profile in_docker = base;
+    in_docker.containers.insert({"docker", "app:1", {"sh", "-c", "make test"}});
+    Profile in_podman = base;
+    in_podman.containers.insert({"podman", "app:2", {}});
+    const DiffResult d = tailor::diff_surfaces(profile_side(in_docker), profile_side(in_podman));
+    const Lines l = lines(d);
+    CHECK(l.added == std::set<std::string>{"container podman app:2"});
+    CHECK(l.removed == std::set<std::string>{"container docker app:1 sh -c 'make test'"});
+    CHECK_FALSE(d.drift(FailOn::kAny));
+    const std::string text = tailor::render_diff_text(d, {});
+    CHECK(text.find("+ container podman app:2 [reported, not drift]\n") != std::string::npos);
+    // A profile recorded outside any container against one recorded in one: the same.
+    CHECK_FALSE(
+        tailor::diff_surfaces(profile_side(base), profile_side(in_docker)).drift(FailOn::kAny));
+  }
+
   SECTION("a file outside the collapsed directory is not covered by its glob") {
     Profile other = base;
     auto& u = other.files["/usr/share/zoneinfo/posix/UTC"];

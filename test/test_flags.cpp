@@ -129,7 +129,15 @@ Views emit_all(const Profile& p, FlagsOptions o = {}) {
   v.podman = shell_argv(v.podman_text);
   REQUIRE(v.docker.at(0) == "docker");
   REQUIRE(v.docker.at(1) == "run");
-  REQUIRE(v.docker.back() == o.image);
+  // The image, then the command that replaces its CMD, each word as given.
+  REQUIRE(v.docker.size() > o.command.size() + 2);
+  REQUIRE(v.docker[v.docker.size() - o.command.size() - 1] == o.image);
+  REQUIRE(std::vector<std::string>(v.docker.end() - static_cast<long>(o.command.size()),
+                                   v.docker.end()) == o.command);
+  REQUIRE(std::vector<std::string>(v.podman.end() - static_cast<long>(o.command.size()) - 1,
+                                   v.podman.end()) ==
+          std::vector<std::string>(v.docker.end() - static_cast<long>(o.command.size()) - 1,
+                                   v.docker.end()));
   REQUIRE(v.podman.at(0) == "podman");
   if (yaml_python()) {
     v.yaml = true;
@@ -141,6 +149,15 @@ Views emit_all(const Profile& p, FlagsOptions o = {}) {
     REQUIRE(v.k8s_doc["containers"].size() == 1);
     v.k8s = v.k8s_doc["containers"][0];
     REQUIRE(v.k8s["name"] == o.service);
+    // Docker's CMD is compose's `command` and Kubernetes' `args` (its `command` is ENTRYPOINT).
+    CHECK_FALSE(v.k8s.contains("command"));
+    if (o.command.empty()) {
+      CHECK_FALSE(v.compose.contains("command"));
+      CHECK_FALSE(v.k8s.contains("args"));
+    } else {
+      CHECK(v.compose["command"] == json(o.command));
+      CHECK(v.k8s["args"] == json(o.command));
+    }
   }
   return v;
 }
@@ -750,11 +767,12 @@ TEST_CASE("flags: names and paths that need quoting survive", "[flags]") {
   o.seccomp_file = "/etc/my profiles/it's #1.json";
   o.apparmor_name = "tailor app";
   o.image = "registry.example/app:1.0 $(reboot)";
+  o.command = {"sh", "-c", "echo it's $HOME; true # not a comment", "", "tab\there", "yes", "--"};
   o.service = "web: api";
   Views v = emit_all(p, o);
   CHECK(has_flag(v.docker, "--security-opt", "seccomp=/etc/my profiles/it's #1.json"));
   CHECK(has_flag(v.docker, "--security-opt", "apparmor=tailor app"));
-  CHECK(v.docker.back() == o.image);
+  CHECK(v.docker.back() == "--");
   // A newline in recorded argv must not end the comment and become a command.
   CHECK(v.docker_text.find("\nline2") == std::string::npos);
   if (!v.yaml) return;
@@ -780,6 +798,8 @@ TEST_CASE("flags: golden files from hand-written profiles", "[flags]") {
       o.seccomp_file = "profiles/" + name + ".seccomp.json";
       if (name != "flags_empty") o.apparmor_name = "tailor-" + name;
       o.image = "example/" + name + ":latest";
+      // A command recorded after the image (tailor record -- docker run IMAGE CMD...).
+      if (name == "flags_webserver") o.command = {"serve", "--port", "8080"};
       // Valid shell / YAML first, so a broken golden can never be written.
       Views v = emit_all(p, o);
       const std::string base = "flags/" + name.substr(6);

@@ -36,6 +36,8 @@ Profile full_profile() {
   Profile p;
   p.commands.insert({"/bin/sh", "-c", "echo hi | cat"});
   p.commands.insert({"sqlite3", ":memory:"});
+  p.containers.insert({"docker", "alpine:3", {"sh", "-c", "echo hi | cat"}});
+  p.containers.insert({"runc", "", {}});
   p.syscalls["x86_64"]["read"].add("/bin/sh", 7);
   p.syscalls["x86_64"]["read"].add("/usr/bin/cat", 2);
   p.syscalls["x86_64"]["execve"].add("/bin/sh");
@@ -255,6 +257,8 @@ TEST_CASE("json: an empty profile has every section and reads back empty") {
     CHECK(j.contains(key));
   }
   CHECK(tailor::profile_from_json(text) == Profile{});
+  // Recorded outside a container: no "containers" key, as before it existed.
+  CHECK_FALSE(j.contains("containers"));
   // Sections are optional on input, so a hand-written profile may be tiny.
   CHECK(tailor::profile_from_json(R"({"tailor": 1})") == Profile{});
 }
@@ -295,6 +299,16 @@ TEST_CASE("json: bad inputs are one tailor::Error, never a crash") {
       // commands
       R"({"tailor": 1, "commands": {}})", R"({"tailor": 1, "commands": ["ls"]})",
       R"({"tailor": 1, "commands": [[1]]})", R"({"tailor": 1, "commands": [["ls", null]]})",
+      // containers
+      R"({"tailor": 1, "containers": {}})", R"({"tailor": 1, "containers": "docker"})",
+      R"({"tailor": 1, "containers": ["docker"]})", R"({"tailor": 1, "containers": [null]})",
+      R"({"tailor": 1, "containers": [{"image": "alpine"}]})",
+      R"({"tailor": 1, "containers": [{"engine": 1, "image": "alpine"}]})",
+      R"({"tailor": 1, "containers": [{"engine": "docker", "image": 3}]})",
+      R"({"tailor": 1, "containers": [{"engine": "docker", "image": ["alpine"]}]})",
+      R"({"tailor": 1, "containers": [{"engine": "docker", "command": "sh -c x"}]})",
+      R"({"tailor": 1, "containers": [{"engine": "docker", "command": [["sh"]]}]})",
+      R"({"tailor": 1, "containers": [{"engine": "docker", "command": ["sh", null]}]})",
       // syscalls and evidence
       R"({"tailor": 1, "syscalls": []})", R"({"tailor": 1, "syscalls": {"x86_64": []}})",
       R"({"tailor": 1, "syscalls": {"x86_64": {"read": 1}}})",
@@ -383,6 +397,34 @@ TEST_CASE("json: files without types or pids, and types this version does not kn
   CHECK(newer.files.at("/x").pids == std::set<std::uint32_t>{7});
 }
 
+// "containers" was added to format 1 after it was published, like "types": written only for
+// recordings made in a container, so every other profile reads and writes as before.
+TEST_CASE("json: the containers a recording ran in") {
+  const auto j = nlohmann::json::parse(tailor::to_json(full_profile()));
+  CHECK(j.at("containers") ==
+        nlohmann::json::parse(R"([{"command": ["sh", "-c", "echo hi | cat"], "engine": "docker",
+                                   "image": "alpine:3"},
+                                  {"command": [], "engine": "runc", "image": ""}])"));
+  // Hand-written: image and command may be left out (a bundle, the image's own CMD); the same
+  // container twice is one.
+  const Profile p = tailor::profile_from_json(R"({"tailor": 1, "containers": [
+      {"engine": "podman", "image": "localhost/app", "command": ["serve"]},
+      {"engine": "crun"}, {"engine": "podman", "image": "localhost/app", "command": ["serve"]}]})");
+  CHECK(p.containers == std::set<tailor::ContainerOrigin>{{"crun", "", {}},
+                                                          {"podman", "localhost/app", {"serve"}}});
+  // An engine this version does not know is kept (generate then allows every engine's needs).
+  CHECK(tailor::profile_from_json(R"({"tailor": 1, "containers": [{"engine": "nerdctl"}]})")
+            .containers.begin()
+            ->engine == "nerdctl");
+  try {
+    tailor::profile_from_json(R"({"tailor": 1, "containers": [{"engine": "docker", "image": 3}]})");
+    FAIL("accepted");
+  } catch (const tailor::Error& e) {
+    CHECK(std::string(e.what()) ==
+          "malformed tailor profile: containers[].image: expected a string");
+  }
+}
+
 TEST_CASE("json: every truncation of a real profile is rejected") {
   // A profile cut short (a full disk, an interrupted copy) must never load as a smaller profile.
   const std::string text = tailor::to_json(full_profile());
@@ -446,6 +488,7 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
   a.capabilities["CAP_CHOWN"].ev.add("/bin/sh");
   a.capability_hints["CAP_KILL"].reasons.insert({"kill", "pid 1"});
   a.resources = {4, 2, 9000, 10, 1.5};
+  a.containers.insert({"docker", "app:1", {}});
 
   Profile b;
   b.commands.insert({"make", "-j2"});  // the same run recorded again: still one command
@@ -472,6 +515,8 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
   b.capabilities["CAP_CHOWN"].ev.add("/bin/sh", 2);
   b.capabilities["CAP_SETUID"].reasons.insert({"setuid", "1000"});
   b.resources = {2, 8, 100, 64, 0.5};
+  b.containers.insert({"docker", "app:1", {}});
+  b.containers.insert({"podman", "app:1", {"selftest"}});
 
   const Profile m = tailor::merge(a, b);
 
@@ -483,6 +528,9 @@ TEST_CASE("merge: counts add, sets union, peaks take the maximum") {
   const auto& su = m.process.executables.at("/bin/su");
   const Row rows[] = {
       {"commands union, duplicates once", m.commands.size() == 2},
+      {"containers union, duplicates once",
+       m.containers == std::set<tailor::ContainerOrigin>{{"docker", "app:1", {}},
+                                                         {"podman", "app:1", {"selftest"}}}},
       {"syscall counts add per executable",
        m.syscalls.at("x86_64").at("read").by ==
            std::map<std::string, std::uint64_t>{{"/bin/sh", 5}, {"/usr/bin/cc", 1}}},

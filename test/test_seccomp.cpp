@@ -518,6 +518,39 @@ TEST_CASE(
       CHECK(std::count(all.begin(), all.end(), n) == 1);
 }
 
+TEST_CASE("seccomp: more_runtimes joins engines' baselines (a profile recorded under several)",
+          "[seccomp]") {
+  const Profile app = golden_input("seccomp_basic");
+  for (bool nnp : {false, true}) {
+    SeccompOptions o = opts(Runtime::kDocker);
+    o.no_new_privileges = nnp;
+    o.more_runtimes = {Runtime::kPodman, Runtime::kNone};
+    const auto pol = validate(tailor::emit_seccomp_docker(app, o));
+    for (Runtime r : {Runtime::kDocker, Runtime::kPodman})
+      for (const auto& n : tailor::runtime_baseline(r, nnp)) {
+        INFO(tailor::runtime_name(r) << " " << n);
+        CHECK(in_plain(pol, n));
+      }
+    // none adds nothing to the others.
+    SeccompOptions both_only = o;
+    both_only.more_runtimes = {Runtime::kPodman};
+    CHECK(tailor::emit_seccomp_docker(app, both_only) == tailor::emit_seccomp_docker(app, o));
+  }
+  SeccompOptions o = opts(Runtime::kDocker);
+  o.more_runtimes = {Runtime::kPodman};
+  CHECK(tailor::seccomp_variant(o) ==
+        "docker and podman with crun or runc, with or without no-new-privileges");
+  o.runtime = Runtime::kRunc;
+  o.more_runtimes = {Runtime::kCrun, Runtime::kNone};
+  CHECK(tailor::seccomp_variant(o) == "runc and crun, with or without no-new-privileges");
+  o.more_runtimes = {Runtime::kAll};
+  CHECK(tailor::seccomp_variant(o) ==
+        "docker, podman, runc and crun, with or without no-new-privileges");
+  o.runtime = Runtime::kNone;
+  o.more_runtimes = {Runtime::kCrun};
+  CHECK(tailor::seccomp_variant(o) == "crun, with or without no-new-privileges");
+}
+
 // ---- the reader -------------------------------------------------------------------------------
 
 TEST_CASE("seccomp: malformed profiles are one-line tailor::Errors", "[seccomp]") {

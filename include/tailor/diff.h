@@ -58,6 +58,9 @@ struct Surface {
   std::optional<std::set<std::string>> endpoints;
   std::optional<std::set<std::string>> peers;
   std::optional<std::map<std::string, std::string>> flags;  // hardening need -> why
+  // Containers the recordings ran in ("docker alpine:3 sh -c 'make test'"): reported with the
+  // flags, never drift (the same app recorded in another engine or image tag needs nothing new).
+  std::optional<std::set<std::string>> containers;
 };
 
 // The syscalls a policy allows on this host, per architecture, as the runtime would install it:
@@ -124,7 +127,7 @@ using PatternIndexer = std::function<PatternLookup(const std::vector<std::string
 //               uncovered NEW rules are added;
 //  network      sockets and server endpoints by name; peers reported, not counted: destinations
 //               a client reaches (resolvers, load-balanced backends) change from run to run;
-//  flags        hardening needs by key.
+//  flags        hardening needs by key; containers recorded in reported, not counted.
 // Removed entries are the same checks with OLD and NEW swapped.
 DiffResult compare_surfaces(const Surface& old_side, const Surface& new_side,
                             const PatternIndexer& index);

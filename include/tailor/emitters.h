@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,9 @@ const std::vector<std::string>& runtime_baseline(Runtime r, bool no_new_privileg
 
 struct SeccompOptions {
   Runtime runtime = Runtime::kAll;
+  // Runtimes whose baselines are allowed besides `runtime`'s: a profile recorded in containers
+  // of several engines gets a filter that starts the container under each of them.
+  std::set<Runtime> more_runtimes;
   bool arg_filters = true;  // clone/unshare/socket/personality arguments
   // false (default): the runtime's baseline without no-new-privileges, which contains the one
   // with it, so the container starts whether or not it runs with no-new-privileges. true: the
@@ -156,8 +160,11 @@ struct FlagsOptions {
   std::string seccomp_file;
   bool seccomp_nnp_only = false;  // that file is the nnp-only variant: say so, and require nnp
   std::string apparmor_name;      // empty: no AppArmor option
-  std::string image = "IMAGE";    // for docker/podman command lines
-  std::string service = "app";    // compose service / k8s container name
+  std::string image = "IMAGE";    // for docker/podman command lines, compose and k8s
+  // Arguments after the image (docker/podman), compose `command:`, k8s `args:`: each replaces
+  // the image's CMD and keeps its ENTRYPOINT. Empty: the image's own CMD.
+  std::vector<std::string> command;
+  std::string service = "app";  // compose service / k8s container name
 };
 std::string emit_flags(const Profile& p, const FlagsOptions& o);
 

@@ -37,4 +37,4 @@ docker run \
   --pids-limit 80 \
   --memory 300m \
   --ulimit nofile=1400 \
-  example/flags_webserver:latest
+  example/flags_webserver:latest serve --port 8080

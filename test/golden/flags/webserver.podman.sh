@@ -39,4 +39,4 @@ podman run \
   --pids-limit 80 \
   --memory 300m \
   --ulimit nofile=1400 \
-  example/flags_webserver:latest
+  example/flags_webserver:latest serve --port 8080
