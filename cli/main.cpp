@@ -148,6 +148,15 @@ std::string default_name(const tailor::Profile& p) {
   std::string base = "app";
   if (!p.commands.empty() && !p.commands.begin()->empty())
     base = std::filesystem::path(p.commands.begin()->front()).filename().string();
+  // Recorded in a container: named after its image ("registry/team/web:1.2" -> web), not after
+  // the engine that ran it.
+  if (!p.containers.empty() && !p.containers.begin()->image.empty()) {
+    std::string image = p.containers.begin()->image;
+    image = image.substr(0, image.find('@'));
+    if (auto slash = image.rfind('/'); slash != std::string::npos) image = image.substr(slash + 1);
+    image = image.substr(0, image.find(':'));
+    if (!image.empty()) base = image;
+  }
   std::string out = "tailor-";
   for (char c : base) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';

@@ -476,6 +476,13 @@ class Adapter {
     } else {
       roots_.insert(tid);  // named by its exec
     }
+    if (!root_held_) {
+      // The container's root, held while it may still be there (a short-lived container can be
+      // gone already: its paths are then looked at nowhere rather than on the host).
+      root_held_ = true;
+      const std::string root = "/proc/" + std::to_string(tid) + "/root";
+      sink_.set_view_root(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
     sink_.set_captured(&cap);
     sink_.on_task_start(tid, 0);
     sink_.set_captured(nullptr);
@@ -557,6 +564,7 @@ class Adapter {
   std::unordered_map<std::uint32_t, Bucket> buckets_;  // pid namespace -> (kNewPidNs)
   std::unordered_set<pid_t> roots_;                    // tracked by TL_EV_TRACK, before exec
   std::optional<std::string> root_exe_;                // the first of them's image
+  bool root_held_ = false;
   std::atomic<bool> started_{false};
   std::atomic<long> alive_{0};
   std::unordered_map<std::uint32_t, std::string> exes_;  // kernel exe id -> path

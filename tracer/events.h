@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -86,6 +87,11 @@ class EventSink {
   // (Recording a container.) The image the first process runs, known only when the kernel saw
   // it start: what that process did before its exec is counted under this name.
   virtual void name_first_exe(const std::string& /*path*/) {}
+  // (Recording a container.) A descriptor of the container's root directory (the sink owns it):
+  // paths of captured events are looked at through it, as the container sees them.
+  virtual void set_view_root(int fd) {
+    if (fd >= 0) ::close(fd);
+  }
   // The highest fd number seen in use, and a process's peak resident set at its exit.
   virtual void on_fd_in_use(std::int64_t /*fd*/) {}
   virtual void on_memory_peak(std::uint64_t /*kb*/) {}

@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -34,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "launch.h"
 #include "tailor/capabilities.h"
 #include "tailor/paths.h"
 #include "tailor/syscalls.h"
@@ -479,6 +482,21 @@ struct Task {
 }  // namespace
 
 struct Recorder::Impl {
+  // A container's root (set_view_root): captured events' paths are the container's, and
+  // looked at nowhere once it is gone (never on the host, where the same paths are others).
+  Fd view_root;
+  bool in_container = false;
+  // An O_PATH descriptor of `abs` resolved in the container's root (its absolute symlinks stay
+  // inside it); invalid if it is not there or the container is gone.
+  Fd open_in_view(const std::string& abs, bool follow) const {
+    if (view_root.get() < 0) return Fd();
+    struct open_how how {};
+    how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    const std::string rel = abs.empty() || abs == "/" ? "." : abs.substr(abs[0] == '/');
+    return Fd(static_cast<int>(
+        ::syscall(SYS_openat2, view_root.get(), rel.c_str(), &how, sizeof how)));
+  }
   Profile profile;
   std::vector<std::string> exes;  // exe_id -> path
   std::unordered_map<std::string, std::uint32_t> exe_ids;
@@ -956,7 +974,15 @@ void Recorder::on_exec(pid_t tid, pid_t former_tid) {
   }
   // A captured event's task may be gone: its file is then looked at from tailor's view.
   std::string root_path = (I.cap ? "" : "/proc/" + std::to_string(tid) + "/root") + *exe;
-  if (::getxattr(root_path.c_str(), "security.capability", nullptr, 0) > 0) e.file_caps = true;
+  Fd in_view;
+  if (I.cap && I.in_container) {
+    // (Through an O_PATH descriptor of the file in the container's root: /proc/self/fd/N.)
+    in_view = I.open_in_view(*exe, true);
+    root_path = "/proc/self/fd/" + std::to_string(in_view.get());
+  }
+  if ((!I.in_container || in_view.get() >= 0) &&
+      ::getxattr(root_path.c_str(), "security.capability", nullptr, 0) > 0)
+    e.file_caps = true;
   if (auto c = I.cap && I.cap->creds ? I.cap->creds : read_creds(tid)) {
     p->creds = c;
     I.profile.process.uids[c->euid].add(*exe);
@@ -1440,6 +1466,12 @@ void Recorder::set_captured(const Captured* c) {
   impl_->known.clear();
 }
 
+void Recorder::set_view_root(int fd) {
+  impl_->view_root = Fd(fd);
+  impl_->in_container = true;
+  impl_->stat_cache.clear();
+}
+
 void Recorder::name_first_exe(const std::string& path) {
   auto& I = *impl_;
   if (I.exes.empty() || I.exes[0] == path) return;
@@ -1488,10 +1520,16 @@ std::optional<struct stat> Recorder::stat_path(pid_t tid, const std::string& abs
   if (Proc* p = impl_->proc_of(tid); p && p->own_view) return tracer::stat_in(tid, abs, follow);
   for (const auto& [path, st] : impl_->known)
     if (path == abs) return st;
-  // A captured event's task may be gone by now; it shares tailor's view (not own_view).
+  // A captured event's task may be gone by now; it shares tailor's view (not own_view), or
+  // the container's whose root tailor holds.
   auto stat_now = [&]() -> std::optional<struct stat> {
     if (!impl_->cap) return tracer::stat_in(tid, abs, follow);
     struct stat st {};
+    if (impl_->in_container) {
+      Fd fd = impl_->open_in_view(abs, follow);
+      if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return std::nullopt;
+      return st;
+    }
     if ((follow ? ::stat(abs.c_str(), &st) : ::lstat(abs.c_str(), &st)) != 0) return std::nullopt;
     return st;
   };

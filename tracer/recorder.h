@@ -41,6 +41,7 @@ class Recorder final : public EventSink, private CapEnv {
   void on_counted(const std::string& exe, std::uint32_t arch, std::uint64_t nr,
                   std::uint64_t n) override;
   void name_first_exe(const std::string& path) override;
+  void set_view_root(int fd) override;
   void on_fd_in_use(std::int64_t fd) override;
   void on_memory_peak(std::uint64_t kb) override;
 
