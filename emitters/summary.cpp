@@ -54,6 +54,11 @@ std::string emit_summary(const Profile& p, std::size_t max_files) {
     for (const auto& a : argv) o << " " << a;
     o << "\n";
   }
+  for (const auto& c : p.containers) {
+    o << "container: " << c.engine << " " << (c.image.empty() ? "(bundle)" : c.image);
+    for (const auto& a : c.command) o << " " << a;
+    o << "\n";
+  }
   bool any_static_only = false;
   for (const auto& [arch, calls] : p.syscalls) {
     std::size_t static_only = 0;

@@ -34,3 +34,12 @@ TEST_CASE("show: the summary's wall time is formatted", "[show]") {
   CHECK(r.out.find("wall 39 ms\n") != std::string::npos);
   CHECK(r.out.find("0.0385") == std::string::npos);
 }
+
+TEST_CASE("show: the containers a profile was recorded in", "[show]") {
+  tailor::Profile p;
+  p.containers.insert({"docker", "registry/web:1.2", {"--port", "8080"}});
+  p.containers.insert({"runc", "", {}});
+  const std::string s = tailor::emit_summary(p, 20);
+  CHECK(s.find("container: docker registry/web:1.2 --port 8080\n") != std::string::npos);
+  CHECK(s.find("container: runc (bundle)\n") != std::string::npos);
+}
