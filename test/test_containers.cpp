@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "containers_support.h"
 #include "support.h"
 #include "tailor/emitters.h"
 #include "tailor/profile_json.h"
@@ -31,21 +32,6 @@ using namespace tailor::test;
 using nlohmann::json;
 
 namespace {
-
-// Runs `body` in bash after sourcing scripts/containers.sh; args become $1, $2, ...
-RunResult ct(const std::string& body, const std::vector<std::string>& args, double timeout = 120) {
-  std::vector<std::string> cmd = {
-      "bash", "-c", ". \"" + std::string(TAILOR_SOURCE_DIR) + "/scripts/containers.sh\"; " + body,
-      "bash"};
-  cmd.insert(cmd.end(), args.begin(), args.end());
-  return run(cmd, timeout);
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  REQUIRE(f.good());
-}
 
 // The filter with `name` taken out of every rule: what a profile that missed it would be.
 std::string without(const std::string& filter_json, const std::string& name) {
@@ -64,21 +50,6 @@ std::string without(const std::string& filter_json, const std::string& name) {
   }
   REQUIRE(found);  // the generated filter allowed it, or the broken run proves nothing
   return j.dump(2);
-}
-
-// Skips (WARN, false) unless we can run containers at all.
-bool can_run_containers() {
-  if (::geteuid() != 0) {
-    WARN("SKIPPED: containers need root");
-    return false;
-  }
-  for (const auto& tool : {"jq", "busybox", "unshare"}) {
-    if (!have(tool)) {
-      WARN("SKIPPED: " << tool << " is not installed (jq, busybox-static, util-linux)");
-      return false;
-    }
-  }
-  return true;
 }
 
 // The recorded sample used throughout: fileio, a dynamically linked program doing file work in
@@ -252,44 +223,11 @@ TEST_CASE(
 
 namespace {
 
-const std::string kLib = std::string(TAILOR_SOURCE_DIR) + "/scripts/containers.sh";
-
-// Writes `body` (bash, after sourcing containers.sh) to a file and runs it in ct_private_ns with
-// `args` as $1, $2, ...
-RunResult in_private_ns(const TempDir& t, const std::string& name, const std::string& body,
-                        const std::vector<std::string>& args, double timeout = 240) {
-  const std::string script = t / (name + ".sh");
-  write_file(script, ". \"" + kLib + "\"\n" + body);
-  std::vector<std::string> a = {script};
-  a.insert(a.end(), args.begin(), args.end());
-  return ct("CT_NS_TIMEOUT=" + std::to_string(static_cast<int>(timeout) - 10) +
-                " ct_private_ns bash \"$@\"",
-            a, timeout);
-}
-
-bool can_run_printed_lines() {
-  if (!can_run_containers()) return false;
-  if (!have("ip")) {
-    WARN("SKIPPED: ip (iproute2) is not installed");
-    return false;
-  }
-  return true;
-}
-
 // Each test has a network namespace of its own, so any port is free; random anyway, so that a
 // process left over from an earlier run can never answer for this one.
 int random_port() {
   std::random_device rd;
   return 20000 + static_cast<int>(rd() % 20000);
-}
-
-// What one `key=value` / `key: value` line of a script's output says ("" if absent).
-std::string field(const std::string& out, const std::string& key) {
-  const auto at = out.find("\n" + key);
-  const auto start = out.rfind(key, 0) == 0 ? 0 : at == std::string::npos ? at : at + 1;
-  if (start == std::string::npos) return "";
-  const auto end = out.find('\n', start);
-  return out.substr(start + key.size(), end == std::string::npos ? end : end - start - key.size());
 }
 
 // The httpd sample recorded as it served: in a namespace of its own, with a tmpfs on /var/log

@@ -561,7 +561,7 @@ class Adapter {
   Watchdog& wd_;
   const ContainerWatch& watch_;
   int ignored_fd_;
-  std::unordered_map<std::uint32_t, Bucket> buckets_;  // pid namespace -> (kNewPidNs)
+  std::unordered_map<std::uint32_t, Bucket> buckets_;  // namespace token -> (kNewPidNs)
   std::unordered_set<pid_t> roots_;                    // tracked by TL_EV_TRACK, before exec
   std::optional<std::string> root_exe_;                // the first of them's image
   bool root_held_ = false;

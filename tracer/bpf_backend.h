@@ -26,7 +26,7 @@ class BpfUnavailable : public Error {
 // cgroups (v2, and v1's cpu controller; "" if not there), which engines name after the
 // container's id.
 struct ContainerSeen {
-  std::uint32_t ns = 0;
+  std::uint32_t ns = 0;  // the kernel's token for one pid namespace life (tl_hdr.ns)
   pid_t pid = 0;
   std::array<std::string, 2> cgroups;
 };

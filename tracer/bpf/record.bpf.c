@@ -157,14 +157,30 @@ const volatile __u32 ct_mode = TL_CT_NONE;
 const volatile __u32 host_level = 0;  // tailor's pid namespace depth
 const volatile __u32 attach_ns = 0;   // TL_CT_ATTACH: the container's pid namespace
 
-// TL_CT_NEW_PIDNS: namespaces user space found not to be the recorded container's; their new
-// execs are not tracked (what they already run still is, until it exits, and is dropped).
+// TL_CT_NEW_PIDNS: namespaces user space found not to be the recorded container's (by their
+// token, below); their new execs are not tracked (what they already run still is, until it
+// exits, and is dropped).
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 4096);
   __type(key, tl_u32);
   __type(value, tl_u8);
 } ignored_ns SEC(".maps");
+
+// TL_CT_NEW_PIDNS: a pid namespace's inode number is free again once the namespace is, and the
+// kernel hands out the lowest free number: a container that starts while the recording runs
+// often gets the number of one that just ended. Keyed by that number, its records took the
+// ended one's verdict: recorded as the container's if that was the recorded one, never tracked
+// if it had been ignored. So records carry a token per namespace life instead: made when the
+// namespace is first adopted, forgotten when its init exits (nothing joins a namespace after
+// that, and its number is reused only after it).
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 8192);
+  __type(key, tl_u32);    // inode number
+  __type(value, tl_u32);  // token
+} ns_tokens SEC(".maps");
+__u32 next_ns_token = 1;
 
 static __always_inline tl_u64 rb_flags(void) {
   return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
@@ -181,8 +197,8 @@ static __always_inline void stat_max(tl_u32 which, tl_u64 n) {
   if (v && n > *v) *v = n;
 }
 
-// The task's pid namespace (inode number) and its depth.
-static __always_inline tl_u32 pidns_of(struct task_struct* task, tl_u32* level) {
+// The task's pid namespace and its depth.
+static __always_inline struct pid_namespace* pidns_ptr(struct task_struct* task, tl_u32* level) {
   struct pid* pid = BPF_CORE_READ(task, thread_pid);
   tl_u32 l = BPF_CORE_READ(pid, level);
   *level = l;
@@ -190,7 +206,33 @@ static __always_inline tl_u32 pidns_of(struct task_struct* task, tl_u32* level) 
   bpf_probe_read_kernel(
       &up, sizeof up,
       (char*)pid + bpf_core_field_offset(struct pid, numbers) + (l & 31) * sizeof(struct upid));
-  return BPF_CORE_READ(up.ns, ns.inum);
+  return up.ns;
+}
+
+// The task's pid namespace (inode number) and its depth.
+static __always_inline tl_u32 pidns_of(struct task_struct* task, tl_u32* level) {
+  return BPF_CORE_READ(pidns_ptr(task, level), ns.inum);
+}
+
+// The token of the namespace life `inum` names now (ns_tokens); 0 if the map is full.
+static __always_inline tl_u32 ns_token(tl_u32 inum) {
+  tl_u32* t = bpf_map_lookup_elem(&ns_tokens, &inum);
+  if (t) return *t;
+  tl_u32 fresh = __sync_fetch_and_add(&next_ns_token, 1);
+  if (bpf_map_update_elem(&ns_tokens, &inum, &fresh, BPF_NOEXIST) == 0) return fresh;
+  t = bpf_map_lookup_elem(&ns_tokens, &inum);  // another CPU adopted a task of it first
+  return t ? *t : 0;
+}
+
+// At the exit of a namespace's init (its last thread, which the namespace's child_reaper
+// follows), the namespace ends: its inode number may name a new one from now on.
+static __always_inline void forget_ended_ns(struct task_struct* p) {
+  if (BPF_CORE_READ(p, signal, live.counter) != 0) return;
+  tl_u32 level = 0;
+  struct pid_namespace* ns = pidns_ptr(p, &level);
+  if (level <= host_level || BPF_CORE_READ(ns, child_reaper) != p) return;
+  tl_u32 inum = BPF_CORE_READ(ns, ns.inum);
+  bpf_map_delete_elem(&ns_tokens, &inum);
 }
 
 static __always_inline void read_creds(struct task_struct* task, struct tl_creds* c) {
@@ -673,7 +715,13 @@ static __always_inline struct task_state* adopt(struct task_struct* task,
   if (ct_mode == TL_CT_ATTACH) {
     if (ns != attach_ns) return 0;
   } else {
-    if (level <= host_level || bpf_map_lookup_elem(&ignored_ns, &ns)) return 0;
+    if (level <= host_level) return 0;
+    ns = ns_token(ns);
+    if (!ns) {
+      stat_add(TL_ST_NO_STORAGE, 1);
+      return 0;
+    }
+    if (bpf_map_lookup_elem(&ignored_ns, &ns)) return 0;
   }
   struct task_state* ts = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
   if (!ts) {
@@ -869,6 +917,7 @@ int BPF_PROG(sched_process_exec, struct task_struct* p, pid_t old_pid, struct li
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct* p) {
+  if (ct_mode == TL_CT_NEW_PIDNS) forget_ended_ns(p);
   struct task_state* ts = bpf_task_storage_get(&tasks, p, 0, 0);
   if (!ts || ts->state != TL_TASK_TRACKED) return 0;
   struct tl_exit ev = {};

@@ -120,7 +120,9 @@ struct tl_hdr {
   tl_u32 size;  // the whole record, header and items
   tl_u32 tid;
   tl_u32 tgid;
-  tl_u32 ns;  // the tracked task's pid namespace (inode number) when containers are recorded; 0
+  // The tracked task's pid namespace when containers are recorded (its inode number; with
+  // TL_CT_NEW_PIDNS a token per namespace life, ns_tokens in record.bpf.c); 0 otherwise.
+  tl_u32 ns;
   tl_u32 pad;
 };
 
