@@ -267,3 +267,53 @@ TEST_CASE(
   }
   record_in("podman", "runc", "app other");
 }
+
+// An OCI bundle run by the runtime itself: the container descends from `runc run`/`crun run`
+// (no engine in between); only what runs after its exec in the new pid namespace is recorded.
+TEST_CASE("record -- runc run / crun run: the bundle's container, not the runtime",
+          "[container-record]") {
+  if (!can_run_containers()) return;
+  if (const auto& why = bpf_unavailable(); !why.empty()) {
+    WARN("SKIPPED: recording a container needs the bpf backend: " << why);
+    return;
+  }
+  std::vector<std::string> runtimes;
+  for (const char* rt : {"runc", "crun"})
+    if (have(rt)) runtimes.push_back(rt);
+  if (runtimes.empty()) {
+    WARN("SKIPPED: neither runc nor crun is installed");
+    return;
+  }
+  TempDir t;
+  auto r = ct(R"sh(
+ct_rootfs "$1/rootfs" && ct_add_program "$1/rootfs" "$2" /bin/app &&
+  ct_bundle "$1/b" "$1/rootfs" /bin/app /data || exit 98
+for rt in $4; do
+  # crun refuses the hybrid cgroup hierarchy: it runs without the v2 mount (scripts/containers.sh)
+  timeout -k 5 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
+    "$3" record -q -o "$1/$rt.json" -- "$rt" run --bundle "$1/b" "tailor-rec-$rt" </dev/null \
+    >/dev/null 2>"$1/$rt.err"
+  echo "$rt-status=$?"
+  "$rt" delete -f "tailor-rec-$rt" >/dev/null 2>&1
+done
+)sh",
+              {t.path(), sample("fileio"), tailor_bin(), [&] {
+                 std::string s;
+                 for (const auto& rt : runtimes) s += (s.empty() ? "" : " ") + rt;
+                 return s;
+               }()});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  for (const auto& rt : runtimes) {
+    INFO(rt << ": " << read_text(t / (rt + ".err")));
+    REQUIRE(field(r.out, rt + "-status=") == "0");
+    const Profile p = load(t, rt + ".json");
+    CHECK(p.process.executables.size() == 1);
+    CHECK(p.process.executables.count("/bin/app") == 1);
+    check_container_view(p, t);
+    CHECK(has_file(p, "/data/sub/b.txt"));
+    REQUIRE(p.containers.size() == 1);
+    CHECK(p.containers.begin()->engine == rt);
+    CHECK(p.containers.begin()->image.empty());
+  }
+}
