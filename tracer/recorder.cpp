@@ -15,6 +15,7 @@
 #include <linux/capability.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -22,9 +23,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -494,8 +494,8 @@ struct Recorder::Impl {
     how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     const std::string rel = abs.empty() || abs == "/" ? "." : abs.substr(abs[0] == '/');
-    return Fd(static_cast<int>(
-        ::syscall(SYS_openat2, view_root.get(), rel.c_str(), &how, sizeof how)));
+    return Fd(
+        static_cast<int>(::syscall(SYS_openat2, view_root.get(), rel.c_str(), &how, sizeof how)));
   }
   Profile profile;
   std::vector<std::string> exes;  // exe_id -> path
