@@ -209,14 +209,16 @@ class Adapter {
     if (watch_.mode == ContainerWatch::Mode::kNewPidNs) {
       // Every container starting on the machine is tracked in the kernel; only the recorded
       // one's records reach the sink. Until it is known whose a namespace is, they wait here.
+      // Asked when a namespace is first seen, then by revisit() from the drain loop: not once
+      // per record it holds.
       Bucket& b = buckets_[h->ns];
       if (h->type == TL_EV_TRACK && size >= sizeof(tl_track) && !b.seen) {
         const auto* t = static_cast<const tl_track*>(data);
         b.seen = ContainerSeen{h->ns, static_cast<pid_t>(h->tgid), {}};
         for (int i = 0; i < 2; ++i)
           b.seen->cgroups[i].assign(t->cgroup[i], strnlen(t->cgroup[i], TL_CGROUP_NAME));
+        decide(h->ns, b, false);
       }
-      if (b.verdict == Verdict::kUnknown) decide(h->ns, b, false);
       if (b.verdict == Verdict::kOther) return 0;
       if (b.verdict == Verdict::kUnknown) {
         const auto* bytes = static_cast<const std::uint8_t*>(data);
@@ -469,10 +471,7 @@ class Adapter {
     cap.fd_stats.clear();
     if (cap.exe) {
       exes_[ev.exe_id] = *cap.exe;
-      if (!root_exe_) {
-        root_exe_ = *cap.exe;
-        sink_.name_first_exe(*cap.exe);
-      }
+      name_root(*cap.exe);
     } else {
       roots_.insert(tid);  // named by its exec
     }
@@ -489,6 +488,13 @@ class Adapter {
     if (watch_.mode != ContainerWatch::Mode::kAttach) wd_.watch(tid);
     alive_.fetch_add(1, std::memory_order_acq_rel);
     started_.store(true, std::memory_order_release);
+  }
+
+  // The first container process's image: what it did before its exec is counted under it.
+  void name_root(const std::string& exe) {
+    if (root_exe_) return;
+    root_exe_ = exe;
+    sink_.name_first_exe(exe);
   }
 
   void on_fork(const tl_fork& ev) {
@@ -520,10 +526,7 @@ class Adapter {
     x.cap.fd_stats.clear();
     if (x.cap.exe) {
       exes_[ev.exe_id] = *x.cap.exe;
-      if (!root_exe_ && (roots_.count(tid) || roots_.count(x.old_tid))) {
-        root_exe_ = *x.cap.exe;
-        sink_.name_first_exe(*x.cap.exe);
-      }
+      if (roots_.count(tid) || roots_.count(x.old_tid)) name_root(*x.cap.exe);
     }
     // The old leader's exit (de_thread) said nothing: the pid lives on in the exec'ing thread.
     leader_exits_.erase(static_cast<pid_t>(ev.h.tgid));
@@ -878,33 +881,19 @@ int BpfBackend::run(const LaunchSpec& spec, EventSink& sink) {
   blocked.release();  // pending signals go to the workload now
   sync_wr.reset();    // lets the child exec
 
-  // --duration: the command (the attach helper) is stopped when it ends.
-  std::mutex timer_mu;
-  std::condition_variable timer_cv;
-  bool timer_done = false;
-  std::thread timer;
+  // --duration: the command (the attach helper) is stopped when it ends. (The jthread is
+  // stopped and joined on every way out; its wait ends early then.)
+  std::jthread timer;
   if (watch_.duration.count() > 0)
-    timer = std::thread([&] {
-      std::unique_lock lk(timer_mu);
-      if (!timer_cv.wait_for(lk, watch_.duration, [&] { return timer_done; })) {
+    timer = std::jthread([&, child](std::stop_token st) {
+      std::mutex mu;
+      std::condition_variable_any cv;
+      std::unique_lock lk(mu);
+      if (!cv.wait_for(lk, st, watch_.duration, [] { return false; }) && !st.stop_requested()) {
         timed_out_ = true;
         ::kill(child, SIGTERM);
       }
     });
-  struct TimerJoin {
-    std::mutex& mu;
-    std::condition_variable& cv;
-    bool& done;
-    std::thread& t;
-    ~TimerJoin() {
-      {
-        std::lock_guard lk(mu);
-        done = true;
-      }
-      cv.notify_all();
-      if (t.joinable()) t.join();
-    }
-  } timer_join{timer_mu, timer_cv, timer_done, timer};
 
   int main_status = 0;
   bool main_done = false;

@@ -187,11 +187,15 @@ RecordResult record_container(const RecordOptions& opts, const std::optional<Eng
     watch.mode = tracer::ContainerWatch::Mode::kNewPidNs;
     const std::string cid = run->cidfile.value_or(tmp.path + "/cid");
     if (!run->cidfile) argv = with_cidfile(argv, *run, cid);
-    watch.is_ours = [cid](const tracer::ContainerSeen& seen) -> std::optional<bool> {
-      std::ifstream in(cid);
-      std::string id;
-      in >> id;
-      if (id.size() < 12) return std::nullopt;  // not written yet
+    watch.is_ours = [cid, id = std::string()](
+                        const tracer::ContainerSeen& seen) mutable -> std::optional<bool> {
+      if (id.empty()) {  // read until docker has written it, then kept
+        std::ifstream in(cid);
+        std::string got;
+        in >> got;
+        if (got.size() < 12) return std::nullopt;  // not written yet
+        id = got;
+      }
       for (const auto& g : seen.cgroups)
         if (g.find(id) != std::string::npos) return true;
       return false;

@@ -644,6 +644,17 @@ static __always_inline tl_u64 vm_hwm_kb(struct task_struct* task) {
   return hiwater * PAGE_KB;
 }
 
+// The task's executable as items: its path (TL_IT_EXE) and what it is (TL_IT_FILE). `task` is
+// the current one (put_path walks up to the current task's root).
+static __always_inline void put_exe(struct scratch* s, struct task_struct* task) {
+  struct file* exe = BPF_CORE_READ(task, mm, exe_file);
+  if (!exe) return;
+  put_path(s, (tl_u64)&exe->f_path, TL_IT_EXE, 0);
+  struct tl_file fi = {};
+  file_info(exe, &fi);
+  put_file(s, TL_IT_FILE, 0, &fi);
+}
+
 // The id of the task's executable file (exe_ids).
 static __noinline tl_u32 exe_id_of(struct task_struct* p) {
   struct exe_key ek = {};
@@ -688,15 +699,7 @@ static __noinline void emit_track(struct task_struct* task, struct task_state* t
   }
   s->off = sizeof(struct tl_track);
   s->n = 0;
-  if (with_exe) {
-    struct file* exe = BPF_CORE_READ(task, mm, exe_file);
-    if (exe) {
-      put_path(s, (tl_u64)&exe->f_path, TL_IT_EXE, 0);  // task is the current one
-      struct tl_file fi = {};
-      file_info(exe, &fi);
-      put_file(s, TL_IT_FILE, 0, &fi);
-    }
-  }
+  if (with_exe) put_exe(s, task);
   tl_u32 off = s->off;
   ev = (struct tl_track*)s->buf;
   ev->nitems = s->n;
@@ -885,13 +888,7 @@ int BPF_PROG(sched_process_exec, struct task_struct* p, pid_t old_pid, struct li
   read_creds(p, &ev->creds);
   s->off = sizeof(struct tl_exec);
   s->n = 0;
-  struct file* exe = BPF_CORE_READ(p, mm, exe_file);
-  if (exe) {
-    put_path(s, (tl_u64)&exe->f_path, TL_IT_EXE, 0);  // p is the current task
-    struct tl_file fi = {};
-    file_info(exe, &fi);
-    put_file(s, TL_IT_FILE, 0, &fi);
-  }
+  put_exe(s, p);
   tl_u32 off = s->off;
   tl_u32 n = s->n;
   const char* filename = BPF_CORE_READ(bprm, filename);
