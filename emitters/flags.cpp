@@ -1,8 +1,8 @@
 // Hardening flags: what to run the recorded app with in Docker, podman, Compose or Kubernetes.
 //
-// Every decision is made once, in decide(), from the profile alone; the four writers only format
-// the same Decisions. Each flag comes with the reason it was chosen (a comment line), because a
-// flag nobody understands is the first thing deleted when something breaks.
+// Every decision is made once, in hardening_plan(), from the profile alone; the four writers only
+// format the same HardeningPlan. Each flag comes with the reason it was chosen (a comment line),
+// because a flag nobody understands is the first thing deleted when something breaks.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -159,50 +159,7 @@ std::string host_port(const std::string& family, const std::string& a, int port)
   return (family == "inet6" ? "[" + a + "]" : a) + ":" + std::to_string(port);
 }
 
-// One published port: docker/podman `-p [HOST_IP:]PORT:PORT[/udp]`.
-struct Publish {
-  std::string proto;    // "tcp", "udp"
-  std::string host_ip;  // "" = every address of the host, both families
-  int port = 0;
-  std::string seen;            // where the app listened, "0.0.0.0:8080"
-  bool host_specific = false;  // it listened on one of the recording host's own addresses
-
-  std::string spec() const {
-    std::string h =
-        host_ip.empty()
-            ? ""
-            : (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
-    return h + std::to_string(port) + ":" + std::to_string(port) + (proto == "udp" ? "/udp" : "");
-  }
-};
-
 // ---- the decisions --------------------------------------------------------------------------
-
-struct Decisions {
-  std::vector<std::pair<std::string, std::string>> caps;   // NAME without CAP_, why
-  std::vector<std::pair<std::string, std::string>> hints;  // refused while recording
-  bool nnp = true;
-  std::vector<std::string> privileged_exes;                // "path (setuid)" when nnp is off
-  std::vector<std::string> tmpfs;                          // mount points
-  std::map<std::string, std::set<std::string>> tmpfs_for;  // mount point -> written dirs
-  std::vector<std::string> volumes;                        // written dirs needing a volume
-  std::vector<std::string> read_only_writes;  // /sys, /proc/sys...: read-only in containers
-  std::set<std::string> net_families;         // families that need a network namespace
-  std::vector<std::string> net_reasons;       // why, for the comment ("inet to 10.0.0.6:5432")
-  bool more_net_reasons = false;              // more than the comment lists
-  bool network_none = true;
-  std::vector<Publish> publish;               // -p: servers reachable from outside
-  std::vector<std::string> loopback_servers;  // "127.0.0.1:8081/tcp": reachable from inside only
-  std::vector<std::string> unpublishable;     // servers on a port chosen at run time
-  std::map<std::string, std::string> volume_names;  // written dir -> named volume
-  bool ran_as_root = false;
-  bool run_as_nobody = false;
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> nonroot_ids;  // ran as this uid:gid
-  std::uint64_t peak_tasks = 0, pids = 0;
-  std::uint64_t peak_rss_kb = 0, peak_processes = 0, memory_mib = 0;
-  std::uint64_t peak_fds = 0, nofile = 0;
-  std::vector<std::string> commands;
-};
 
 constexpr std::uint32_t kNobody = 65534;
 
@@ -245,7 +202,7 @@ std::string strip_cap(const std::string& name) {
 //    --network none keeps. The comment says what to change to serve the host.
 // With --network none there are no published ports: a server that must be reached from outside
 // is exactly what keeps the network.
-void decide_network(const Profile& p, Decisions& d) {
+void decide_network(const Profile& p, HardeningPlan& d) {
   auto need = [&](const std::string& family, const std::string& why) {
     d.net_families.insert(family);
     if (std::find(d.net_reasons.begin(), d.net_reasons.end(), clean(why)) != d.net_reasons.end())
@@ -270,7 +227,8 @@ void decide_network(const Profile& p, Decisions& d) {
   std::set<std::tuple<std::string, std::string, int>> listening;  // family, address, port
   for (const auto& [ep, ev] : p.endpoints)
     if (ep.op == "listen") listening.insert({ep.family, ep.address, ep.port});
-  std::map<std::pair<std::string, int>, std::vector<Publish>> servers;  // (proto, port) -> where
+  std::map<std::pair<std::string, int>, std::vector<PublishedPort>>
+      servers;  // (proto, port) -> where
   for (const auto& [ep, ev] : p.endpoints) {
     if (!is_inet(ep.family)) continue;
     inet_with_address.insert(ep.family);
@@ -303,7 +261,7 @@ void decide_network(const Profile& p, Decisions& d) {
       d.unpublishable.push_back(clean(where) + " (a port chosen at run time)");
       continue;
     }
-    Publish pub;
+    PublishedPort pub;
     pub.proto = udp_server ? "udp" : "tcp";
     pub.port = ep.port;
     pub.seen = clean(where);
@@ -320,9 +278,12 @@ void decide_network(const Profile& p, Decisions& d) {
   // One -p per host port and protocol: the engine refuses to publish a port twice. Every address
   // (a :: listener) covers 0.0.0.0, and a wildcard covers single addresses.
   for (auto& [key, pubs] : servers) {
-    auto rank = [](const Publish& x) { return x.host_ip.empty() ? 0 : x.host_specific ? 2 : 1; };
-    std::stable_sort(pubs.begin(), pubs.end(),
-                     [&](const Publish& a, const Publish& b) { return rank(a) < rank(b); });
+    auto rank = [](const PublishedPort& x) {
+      return x.host_ip.empty() ? 0 : x.host_specific ? 2 : 1;
+    };
+    std::stable_sort(pubs.begin(), pubs.end(), [&](const PublishedPort& a, const PublishedPort& b) {
+      return rank(a) < rank(b);
+    });
     const int best = rank(pubs.front());
     std::set<std::string> seen_ips;
     for (const auto& x : pubs)
@@ -356,8 +317,10 @@ std::string docker_volume_name(const std::string& program, const std::string& di
   return name;
 }
 
-Decisions decide(const Profile& p) {
-  Decisions d;
+}  // namespace
+
+HardeningPlan hardening_plan(const Profile& p) {
+  HardeningPlan d;
   for (const auto& [name, use] : p.capabilities) d.caps.emplace_back(strip_cap(name), cap_why(use));
   for (const auto& [name, use] : p.capability_hints)
     if (!p.capabilities.count(name)) d.hints.emplace_back(strip_cap(name), cap_why(use));
@@ -437,6 +400,8 @@ Decisions decide(const Profile& p) {
   return d;
 }
 
+namespace {
+
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
   for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
@@ -488,7 +453,7 @@ std::string yaml_word(const std::string& s) {
 
 // ---- comments shared by all formats ---------------------------------------------------------
 
-void header(std::vector<std::string>& c, const Decisions& d, const std::string& what) {
+void header(std::vector<std::string>& c, const HardeningPlan& d, const std::string& what) {
   c.push_back("Generated by tailor from a recorded profile: " + what + ".");
   const std::size_t kMax = 5;
   for (std::size_t i = 0; i < d.commands.size() && i < kMax; ++i)
@@ -502,7 +467,7 @@ std::string mib(std::uint64_t kb) {
 }
 
 // The network decision in words (decide_network says why), shared by every format.
-std::vector<std::string> explain_network(const Decisions& d) {
+std::vector<std::string> explain_network(const HardeningPlan& d) {
   std::vector<std::string> c;
   if (d.network_none) {
     c.push_back("--network none: no socket needed a network (unix sockets, or inet/inet6 to");
@@ -540,7 +505,7 @@ std::vector<std::string> explain_network(const Decisions& d) {
 }
 
 // Explanations, one entry per flag group, in the order the flags are written.
-std::vector<std::string> explain(const Decisions& d, const FlagsOptions& o, bool podman) {
+std::vector<std::string> explain(const HardeningPlan& d, const FlagsOptions& o, bool podman) {
   std::vector<std::string> c;
   c.push_back("--cap-drop ALL: start from no capabilities at all.");
   for (const auto& [cap, why] : d.caps)
@@ -620,7 +585,7 @@ std::vector<std::string> explain(const Decisions& d, const FlagsOptions& o, bool
 
 // ---- docker / podman --------------------------------------------------------------------------
 
-std::string emit_cli(const Decisions& d, const FlagsOptions& o, bool podman) {
+std::string emit_cli(const HardeningPlan& d, const FlagsOptions& o, bool podman) {
   std::vector<std::string> c;
   header(c, d, std::string(podman ? "podman" : "docker") + " run flags");
   c.push_back("");
@@ -693,7 +658,7 @@ class Yaml {
   std::vector<std::pair<std::string, std::string>> lines_;
 };
 
-void yaml_header(Yaml& y, const Decisions& d, const std::string& what) {
+void yaml_header(Yaml& y, const HardeningPlan& d, const std::string& what) {
   std::vector<std::string> c;
   header(c, d, what);
   for (const auto& line : c) y.comment(0, line);
@@ -706,7 +671,7 @@ void yaml_header(Yaml& y, const Decisions& d, const std::string& what) {
 
 // ---- compose ----------------------------------------------------------------------------------
 
-std::string emit_compose(const Decisions& d, const FlagsOptions& o) {
+std::string emit_compose(const HardeningPlan& d, const FlagsOptions& o) {
   Yaml y;
   yaml_header(y, d, "docker compose service fragment");
   y.line(0, "services:");
@@ -821,7 +786,7 @@ std::string volume_name(const std::string& path, std::set<std::string>& taken) {
   return name;
 }
 
-std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
+std::string emit_k8s(const HardeningPlan& d, const FlagsOptions& o) {
   Yaml y;
   yaml_header(y, d, "Kubernetes pod spec fragment");
   y.comment(0, "merge into the pod's spec (a Deployment's spec.template.spec)");
@@ -944,7 +909,7 @@ std::string emit_k8s(const Decisions& d, const FlagsOptions& o) {
 }  // namespace
 
 std::string emit_flags(const Profile& p, const FlagsOptions& o) {
-  const Decisions d = decide(p);
+  const HardeningPlan d = hardening_plan(p);
   switch (o.format) {
     case FlagsFormat::kDocker:
       return emit_cli(d, o, false);
@@ -958,14 +923,14 @@ std::string emit_flags(const Profile& p, const FlagsOptions& o) {
   return {};
 }
 
-// Not decide(p).run_as_nobody: the AppArmor emitter asks, and decide() walks every file entry
-// (100k in a big recording) for the mounts, which this does not depend on.
+// Not hardening_plan(p).run_as_nobody: the AppArmor emitter asks, and hardening_plan() walks every
+// file entry (100k in a big recording) for the mounts, which this does not depend on.
 bool runs_as_nobody(const Profile& p) {
   return p.process.uids.count(0) > 0 && p.capabilities.empty();
 }
 
 std::map<std::string, std::string> hardening_needs(const Profile& p) {
-  const Decisions d = decide(p);
+  const HardeningPlan d = hardening_plan(p);
   std::map<std::string, std::string> needs;
   if (!d.nnp) needs["no-new-privileges off"] = "ran " + join(d.privileged_exes, ", ");
   for (const auto& t : d.tmpfs)

@@ -29,7 +29,7 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 # and clang-format (the format check).
 PACKAGES=(
   cmake ninja-build g++ make pkg-config gcc-multilib
-  libseccomp-dev libelf-dev libcapstone-dev nlohmann-json3-dev libcli11-dev catch2 libcap-dev
+  libseccomp-dev libelf-dev libcapstone-dev nlohmann-json3-dev libcli11-dev catch2 libcap-dev libyaml-cpp-dev
   strace python3 sqlite3 util-linux
   clang libclang-rt-14-dev clang-format
   # the eBPF recorder: clang -target bpf, bpftool (vmlinux.h, skeletons), libbpf
@@ -42,6 +42,8 @@ PACKAGES=(
   # printed docker run lines are run against a private Docker engine (skipped with a warning
   # when dockerd cannot start); iproute2 brings up loopback in the tests' network namespaces
   docker.io iproute2
+  # tailor harden: hardened Compose projects run with Debian's docker-compose
+  docker-compose
   # tailor analyze: a Go sample (x86_64 and arm64), and lld to link an aarch64 shared object
   # from clang's cross-compiled code (no aarch64 gcc or libraries are needed)
   golang-go lld

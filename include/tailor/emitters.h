@@ -2,6 +2,7 @@
 // writes what they return. Every output is deterministic (sorted), so it diffs cleanly.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -149,6 +150,52 @@ class AppArmorPatternSet {
 };
 
 // ---- hardening flags --------------------------------------------------------------------------
+
+// Every hardening decision emit_flags makes for a profile, as data: the four flag formats, the
+// hardening needs `tailor diff` compares and `tailor audit` / `tailor harden` all read this one
+// plan, so they never disagree about what the app needs.
+struct PublishedPort {  // docker/podman `-p [HOST_IP:]PORT:PORT[/udp]`
+  std::string proto;    // "tcp", "udp"
+  std::string host_ip;  // "" = every address of the host, both families
+  int port = 0;
+  std::string seen;            // where the app listened, "0.0.0.0:8080"
+  bool host_specific = false;  // it listened on one of the recording host's own addresses
+
+  std::string spec() const {
+    std::string h =
+        host_ip.empty()
+            ? ""
+            : (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
+    return h + std::to_string(port) + ":" + std::to_string(port) + (proto == "udp" ? "/udp" : "");
+  }
+};
+
+struct HardeningPlan {
+  std::vector<std::pair<std::string, std::string>> caps;   // NAME without CAP_, why
+  std::vector<std::pair<std::string, std::string>> hints;  // refused while recording
+  bool nnp = true;                                         // no-new-privileges is safe
+  std::vector<std::string> privileged_exes;                // "path (setuid)" when nnp is off
+  std::vector<std::string> tmpfs;                          // mount points
+  std::map<std::string, std::set<std::string>> tmpfs_for;  // mount point -> written dirs
+  std::vector<std::string> volumes;                        // written dirs needing a volume
+  std::vector<std::string> read_only_writes;  // /sys, /proc/sys...: read-only in containers
+  std::set<std::string> net_families;         // families that need a network namespace
+  std::vector<std::string> net_reasons;       // why, for the comment ("inet to 10.0.0.6:5432")
+  bool more_net_reasons = false;              // more than the comment lists
+  bool network_none = true;                   // --network none runs it
+  std::vector<PublishedPort> publish;         // -p: servers reachable from outside
+  std::vector<std::string> loopback_servers;  // "127.0.0.1:8081/tcp": reachable from inside only
+  std::vector<std::string> unpublishable;     // servers on a port chosen at run time
+  std::map<std::string, std::string> volume_names;  // written dir -> named volume
+  bool ran_as_root = false;
+  bool run_as_nobody = false;  // ran as root, exercised no capability: --user 65534:65534
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> nonroot_ids;  // ran as this uid:gid
+  std::uint64_t peak_tasks = 0, pids = 0;  // pids: the limit offered (0: none recorded)
+  std::uint64_t peak_rss_kb = 0, peak_processes = 0, memory_mib = 0;
+  std::uint64_t peak_fds = 0, nofile = 0;
+  std::vector<std::string> commands;  // the recorded command lines, cleaned for comments
+};
+HardeningPlan hardening_plan(const Profile& p);
 
 enum class FlagsFormat { kDocker, kPodman, kCompose, kK8s };
 std::optional<FlagsFormat> flags_format_from_name(std::string_view name);
