@@ -125,12 +125,14 @@ std::optional<EngineRun> parse_engine_run(const std::vector<std::string>& argv) 
       r.detach = value.empty() || value == "true";
     if (name == "--cidfile") r.cidfile = value;
     if (name == "--pid") r.pid_host = value == "host";
+    r.options.emplace_back(i, std::min(i + words, argv.size()));
     i += words;
   }
   if (i >= argv.size()) return std::nullopt;  // no image (or id): the engine will say so
   if (oci) {
     r.container_id = argv.back();
   } else {
+    r.image_at = i;
     r.image = argv[i];
     r.command.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
   }

@@ -99,6 +99,11 @@ struct HardenOptions {
   // by Workload::service; the harden output refers to them. Empty: not set by harden.
   std::map<std::string, std::string> seccomp_files;
   std::map<std::string, std::string> apparmor_names;
+  // The deployment's files as read (the CLI reads them): the Kubernetes manifest is rewritten
+  // from its own text, everything else kept; Compose and run lines need only the Deployment.
+  std::vector<DeployFile> sources;
+  // The override's own file name, for its header (`docker compose -f compose.yml -f OUT up`).
+  std::string output_name = "compose.tailor.yml";
 };
 
 struct HardenResult {

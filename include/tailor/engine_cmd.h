@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tailor {
@@ -22,6 +23,10 @@ struct EngineRun {
   std::optional<std::string> cidfile;  // docker/podman: --cidfile as given
   bool detach = false;                 // -d / --detach
   bool pid_host = false;               // --pid host: no pid namespace of its own
+  // docker/podman: where each run option sits in argv, [first, last) word (`-v A:B` is two,
+  // `--rm` and `--name=x` one), and the argv index of the image: what `tailor harden` rewrites.
+  std::vector<std::pair<std::size_t, std::size_t>> options;
+  std::size_t image_at = 0;
 };
 
 // The engine run command in argv, or nullopt when argv is something else (any other program or
