@@ -120,19 +120,20 @@ std::optional<EngineRun> parse_engine_run(const std::vector<std::string>& argv) 
       name = a.substr(0, 2);
       value = a.substr(2);
     }
+    EngineOption opt{name, std::nullopt, i};
+    if (words == 2 || name != a) opt.value = value;
+    r.options.push_back(std::move(opt));
     if (name == "--detach" || (name[1] != '-' && name.find('d') != std::string::npos &&
                                a.find_first_not_of(kShortBool, 1) == std::string::npos))
       r.detach = value.empty() || value == "true";
     if (name == "--cidfile") r.cidfile = value;
     if (name == "--pid") r.pid_host = value == "host";
-    r.options.emplace_back(i, std::min(i + words, argv.size()));
     i += words;
   }
   if (i >= argv.size()) return std::nullopt;  // no image (or id): the engine will say so
   if (oci) {
     r.container_id = argv.back();
   } else {
-    r.image_at = i;
     r.image = argv[i];
     r.command.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
   }

@@ -439,8 +439,10 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
                             std::vector<std::string>& notes) {
   const auto& argv = in.deployment.argv;
   const auto r = parse_engine_run(argv);
-  if (!r || r->engine == "runc" || r->engine == "crun" || r->image_at == 0)
+  if (!r || r->engine == "runc" || r->engine == "crun" || r->image.empty())
     throw Error("harden: not a docker or podman run line");
+  // The image is the word before the command, which runs to the end.
+  const std::size_t image_at = argv.size() - r->command.size() - 1;
   const std::string service =
       in.deployment.workloads.empty() ? "" : in.deployment.workloads.front().service;
   const AuditProfile* prof = profile_for(in, service, 1);
@@ -455,19 +457,12 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
   bool publishes = false;
   std::optional<std::string> user;
   std::optional<std::uint64_t> pids, memory, nofile;
-  for (const auto& [b, e] : r->options) {
-    const std::string& a = argv[b];
-    std::string name = a, value;
-    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-    } else if (e - b == 2) {
-      value = argv[b + 1];
-    } else if (a.size() > 2 && a[1] != '-' &&
-               std::string("ditPq").find(a[1]) == std::string::npos) {
-      name = a.substr(0, 2);
-      value = a.substr(2);
-    }
+  for (const auto& opt : r->options) {
+    // `--cap-add X` is two words; `--cap-add=X`, `-v/a:/b`, `--rm`, `-it` one.
+    const std::size_t b = opt.at;
+    const std::size_t e = std::min(b + (opt.value && argv[b] == opt.name ? 2 : 1), argv.size());
+    const std::string& name = opt.name;
+    const std::string value = opt.value.value_or("");
     auto keep = [&] { kept.insert(kept.end(), argv.begin() + b, argv.begin() + e); };
     if (name == "--privileged") {
       if (value != "false") note("--privileged removed (" + needs_text(need) + ")");
@@ -608,8 +603,8 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
   std::vector<std::string> words(argv.begin(), argv.begin() + static_cast<long>(r->run_at) + 1);
   words.insert(words.end(), kept.begin(), kept.end());
   words.insert(words.end(), add.begin(), add.end());
-  if (argv[r->image_at - 1] == "--") words.push_back("--");
-  words.insert(words.end(), argv.begin() + static_cast<long>(r->image_at), argv.end());
+  if (argv[image_at - 1] == "--") words.push_back("--");
+  words.insert(words.end(), argv.begin() + static_cast<long>(image_at), argv.end());
   std::string line;
   for (const auto& w : words) line += (line.empty() ? "" : " ") + shell_quote(w);
   return line + "\n";

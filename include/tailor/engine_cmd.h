@@ -7,10 +7,17 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace tailor {
+
+// One option of the run command as written: `--cap-add NET_ADMIN`, `--cap-add=NET_ADMIN` and
+// `-v/a:/b` give name "--cap-add" / "-v" and the value; a boolean (`--rm`, `-it`) has none.
+struct EngineOption {
+  std::string name;
+  std::optional<std::string> value;
+  std::size_t at = 0;  // argv index of the option word
+};
 
 struct EngineRun {
   std::string engine;                  // "docker", "podman", "runc" or "crun"
@@ -23,10 +30,7 @@ struct EngineRun {
   std::optional<std::string> cidfile;  // docker/podman: --cidfile as given
   bool detach = false;                 // -d / --detach
   bool pid_host = false;               // --pid host: no pid namespace of its own
-  // docker/podman: where each run option sits in argv, [first, last) word (`-v A:B` is two,
-  // `--rm` and `--name=x` one), and the argv index of the image: what `tailor harden` rewrites.
-  std::vector<std::pair<std::size_t, std::size_t>> options;
-  std::size_t image_at = 0;
+  std::vector<EngineOption> options;   // the run command's options, in order
 };
 
 // The engine run command in argv, or nullopt when argv is something else (any other program or
