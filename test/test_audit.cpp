@@ -690,3 +690,164 @@ TEST_CASE("audit: SARIF 2.1.0 output", "[audit]") {
   CHECK(saw_file);
   CHECK(saw_run);
 }
+
+// ---- the CLI -----------------------------------------------------------------------------------
+
+namespace {
+
+void write(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+// `cd DIR && tailor audit ARGS...`: file names in findings are as given, relative here.
+RunResult audit_in(const std::string& dir, const std::string& args) {
+  return run({"sh", "-c", "cd '" + dir + "' && exec '" + tailor_bin() + "' audit " + args});
+}
+
+const char* kRisky = R"(services:
+  web:
+    image: registry.example/team/web:1.2
+    privileged: true
+    cap_add: [NET_ADMIN]
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+  worker:
+    image: registry.example/team/worker:1.2
+    user: "1000:1000"
+)";
+
+const char* kTight = R"(services:
+  web:
+    image: registry.example/team/web:1.2
+    user: "1000:1000"
+    read_only: true
+    cap_drop: [ALL]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 256m
+    pids_limit: 64
+    ulimits:
+      nofile: {soft: 1024, hard: 1024}
+)";
+
+}  // namespace
+
+TEST_CASE("audit CLI: findings, formats and exit codes", "[audit]") {
+  TempDir t;
+  write(t / "compose.yml", kRisky);
+  write(t / "tight.yml", kTight);
+
+  auto r = audit_in(t.path(), "compose.yml");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);  // critical and high findings, --fail-on high by default
+  CHECK(r.out.find("compose.yml:4:5: critical TL101 web: runs privileged") != std::string::npos);
+  CHECK(r.out.find("compose.yml:7:9: critical TL115 web: mounts /var/run/docker.sock") !=
+        std::string::npos);
+  CHECK(r.out.find("\n  fix: ") != std::string::npos);
+  CHECK(r.out.find("tailor audit: ") != std::string::npos);
+
+  CHECK(audit_in(t.path(), "--fail-on none compose.yml").status == 0);
+  CHECK(audit_in(t.path(), "--ignore TL101 --ignore TL115 --ignore TL102 compose.yml").status == 0);
+  r = audit_in(t.path(), "tight.yml");
+  CHECK(r.status == 0);
+  CHECK(r.out == "tailor audit: no findings in 1 workload(s)\n");
+  CHECK(audit_in(t.path(), "--fail-on info tight.yml").status == 0);
+
+  // Errors: 2, one line.
+  r = audit_in(t.path(), "missing.yml");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("missing.yml") != std::string::npos);
+  CHECK(audit_in(t.path(), "--ignore TL999 compose.yml").status == 2);
+  write(t / "bad.yml", "services: [1, 2\n");
+  CHECK(audit_in(t.path(), "bad.yml").status == 2);
+  CHECK(audit_in(t.path(), "--format xml compose.yml").status == 2);
+
+  // SARIF written atomically with -o, the file relative to where tailor ran.
+  r = audit_in(t.path(), "--format sarif -o out.sarif compose.yml");
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  const json s = json::parse(read_text(t / "out.sarif"));
+  CHECK(s["version"] == "2.1.0");
+  const json& results = s["runs"][0]["results"];
+  REQUIRE(!results.empty());
+  bool saw_tl101 = false;
+  for (const auto& res : results) {
+    const json& loc = res["locations"][0]["physicalLocation"];
+    CHECK(loc["artifactLocation"]["uri"] == "compose.yml");
+    CHECK(loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%");
+    if (res["ruleId"] == "TL101") {
+      saw_tl101 = true;
+      CHECK(loc["region"]["startLine"] == 4);
+      CHECK(res["level"] == "error");
+    }
+  }
+  CHECK(saw_tl101);
+
+  const json j = json::parse(audit_in(t.path(), "--format json compose.yml").out);
+  CHECK(j["kind"] == "compose");
+  CHECK(j["counts"]["critical"] == 2);
+  CHECK(audit_in(t.path(), "--format markdown compose.yml").out.rfind("### tailor audit: ", 0) ==
+        0);
+}
+
+TEST_CASE("audit CLI: a docker run line", "[audit]") {
+  TempDir t;
+  auto r = audit_in(t.path(), "-- docker run --rm --privileged --pid host alpine:3 true");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("critical TL101 docker run: runs privileged") != std::string::npos);
+  CHECK(r.out.find("TL111") != std::string::npos);
+  r = audit_in(t.path(),
+               "-- podman run --cap-drop ALL --read-only --security-opt no-new-privileges "
+               "--user 1000 -m 256m --pids-limit 50 --ulimit nofile=1024:1024 alpine:3 true");
+  CHECK(r.status == 0);
+  CHECK(r.out == "tailor audit: no findings in 1 workload(s)\n");
+}
+
+TEST_CASE("audit CLI: against a recorded profile and the seccomp file the deployment names",
+          "[audit]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: port80 binds port 80 and chowns, which needs root");
+    return;
+  }
+  TempDir t;
+  auto rec = record({sample("port80"), t.path()}, t / "port80.json");
+  REQUIRE(rec.run.status == 0);
+  // CHOWN is dropped with ALL and not added back; the seccomp file allows next to nothing.
+  write(t / "deploy/compose.yml", R"(services:
+  web:
+    image: example/web:1
+    cap_drop: [ALL]
+    cap_add: [NET_BIND_SERVICE]
+    security_opt:
+      - no-new-privileges:true
+      - seccomp=seccomp/web.json
+)");
+  write(t / "deploy/seccomp/web.json",
+        R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],
+            "syscalls":[{"names":["read","write","exit_group"],"action":"SCMP_ACT_ALLOW"}]})");
+  auto r = audit_in(t.path(), "--profile web=port80.json --fail-on critical deploy/compose.yml");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("deploy/compose.yml:4:5: critical TL202 web: the app needs CHOWN") !=
+        std::string::npos);
+  CHECK(r.out.find("deploy/compose.yml:8:9: critical TL203 web: seccomp/web.json denies") !=
+        std::string::npos);
+
+  // Named after no service, the one profile is checked against every workload (a note says so).
+  r = audit_in(t.path(), "--profile port80.json --fail-on none deploy/compose.yml");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("TL202") != std::string::npos);
+  CHECK(r.out.find("checked against every workload") != std::string::npos);
+  // A profile for another service: web is listed as unmatched, TL2xx not checked.
+  r = audit_in(t.path(), "--profile db=port80.json --format json deploy/compose.yml");
+  const json j = json::parse(r.out);
+  CHECK(j["unmatched"] == json({"web"}));
+  CHECK(r.out.find("TL202") == std::string::npos);
+  // The seccomp file unreadable: said, not fatal.
+  std::filesystem::remove(t / "deploy/seccomp/web.json");
+  r = audit_in(t.path(), "--profile web=port80.json --fail-on none deploy/compose.yml");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("info TL206") != std::string::npos);
+  CHECK(r.out.find("note: web: seccomp deploy/seccomp/web.json: cannot read") != std::string::npos);
+}
