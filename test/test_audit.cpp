@@ -466,6 +466,14 @@ TEST_CASE("audit: rules against a real recording", "[audit]") {
     CHECK(f[0].severity == Severity::kMedium);
     CHECK(f[0].message.find("more syscalls than the app needs") != std::string::npos);
 
+    // The file tailor generate writes for this profile: nothing denied, nothing to spare.
+    in.seccomp_files["seccomp/tight.json"] =
+        surface_from_seccomp(seccomp_policy_from_json(emit_seccomp_docker(p, SeccompOptions{})),
+                             std::set<std::string>{"CAP_CHOWN", "CAP_NET_BIND_SERVICE"});
+    r = audit(in);
+    CHECK(of_rule(r, "TL203").empty());
+    CHECK(of_rule(r, "TL204").empty());
+
     in.seccomp_files.clear();  // named but not read (k8s Localhost, a missing file)
     r = audit(in);
     f = of_rule(r, "TL206");
