@@ -72,7 +72,8 @@ bool is_run_line(const std::vector<std::string>& targets) {
 
 // A seccomp option naming a file (not unconfined, the default, or a k8s Localhost profile).
 bool names_seccomp_file(const std::string& s) {
-  return s != "unconfined" && s != "default" && s != "runtime/default" && s.rfind("localhost/", 0);
+  return !s.empty() && s != "unconfined" && s != "default" && s != "runtime/default" &&
+         s.rfind("localhost/", 0);
 }
 
 int run_audit(const AuditArgs& a) {
@@ -123,10 +124,14 @@ int run_audit(const AuditArgs& a) {
       continue;
     }
     if (!names_seccomp_file(*w.seccomp)) continue;
-    std::filesystem::path p = *w.seccomp;
-    if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+    // Docker's inspect JSON holds the profile itself, not its path.
+    const bool inline_json = (*w.seccomp)[0] == '{';
+    std::filesystem::path p = inline_json ? std::string("inline profile") : *w.seccomp;
+    if (p.is_relative() && !base_dir.empty() && !inline_json)
+      p = std::filesystem::path(base_dir) / p;
     try {
-      const SeccompPolicy policy = seccomp_policy_from_json(read_file(p.string()));
+      const SeccompPolicy policy =
+          seccomp_policy_from_json(inline_json ? *w.seccomp : read_file(p.string()));
       std::set<std::string> caps;
       for (const auto& c : audit_detail::effective_caps(w, in.deployment.kind))
         caps.insert("CAP_" + c);

@@ -293,7 +293,10 @@ void check_engine_socket(const Workload& w, const RuleContext&, const AuditRule&
     const std::string src = norm_path(m.source);
     if (engine_socket(src))
       add(out, r, w, r.severity,
-          "mounts " + src + " (the container engine's API: root on the host)" +
+          "mounts " + src +
+              (src.size() > 5 && src.compare(src.size() - 5, 5, ".sock") == 0
+                   ? " (the container engine's API: root on the host)"
+                   : ", which holds the container engine's socket (root on the host)") +
               (m.read_only ? "; read-only does not protect an API socket" : ""),
           m.at.line ? m.at : w.at);
   }
@@ -333,12 +336,13 @@ void check_memory(const Workload& w, const RuleContext&, const AuditRule& r, Out
 void check_pids(const Workload& w, const RuleContext& ctx, const AuditRule& r, Out& out) {
   if (is_engine(ctx.kind) && !w.pids_limit)
     add(out, r, w, r.severity, "sets no pids limit: a fork bomb takes the host's process table",
-        w.at);
+        loc(w, {"pids_limit", "resources"}));
 }
 
 void check_nofile(const Workload& w, const RuleContext& ctx, const AuditRule& r, Out& out) {
   if (is_engine(ctx.kind) && !w.nofile_soft && !w.nofile_hard)
-    add(out, r, w, r.severity, "sets no nofile ulimit: the daemon's (often 1048576) applies", w.at);
+    add(out, r, w, r.severity, "sets no nofile ulimit: the daemon's (often 1048576) applies",
+        loc(w, {"nofile"}));
 }
 
 void check_sa_token(const Workload& w, const RuleContext& ctx, const AuditRule& r, Out& out) {
@@ -402,6 +406,11 @@ void check_denied_caps(const Workload& w, const RuleContext& ctx, const AuditRul
         user_loc(w));
 }
 
+// How a message names the deployment's seccomp profile: inspect JSON holds the profile itself.
+std::string seccomp_label(const std::string& s) {
+  return !s.empty() && s[0] == '{' ? "the seccomp profile in the inspect JSON" : s;
+}
+
 bool names_file(const Workload& w) {
   return w.seccomp && *w.seccomp != "unconfined" && *w.seccomp != "default" &&
          *w.seccomp != "runtime/default";
@@ -419,8 +428,9 @@ void check_seccomp_file(const Workload& w, const RuleContext& ctx, const AuditRu
       names.insert(e.subject + (e.arch == "x86_64" ? "" : "/" + e.arch));
     if (names.empty()) return;
     add(out, r, w, r.severity,
-        *w.seccomp + " denies " + std::to_string(names.size()) + " syscalls the app makes (" +
-            join_some({names.begin(), names.end()}) + "): this deployment will break",
+        seccomp_label(*w.seccomp) + " denies " + std::to_string(names.size()) +
+            " syscalls the app makes (" + join_some({names.begin(), names.end()}) +
+            "): this deployment will break",
         at);
     return;
   }
@@ -431,7 +441,7 @@ void check_seccomp_file(const Workload& w, const RuleContext& ctx, const AuditRu
   constexpr std::size_t kMany = 50;
   if (extra.size() < kMany) return;
   add(out, r, w, r.severity,
-      *w.seccomp + " allows " + std::to_string(extra.size()) +
+      seccomp_label(*w.seccomp) + " allows " + std::to_string(extra.size()) +
           " more syscalls than the app needs (" + std::to_string(ctx.needed_syscalls) +
           "): tailor generate " + ctx.profile->name + " --seccomp FILE",
       at);
@@ -440,7 +450,8 @@ void check_seccomp_file(const Workload& w, const RuleContext& ctx, const AuditRu
 void check_seccomp_unread(const Workload& w, const RuleContext& ctx, const AuditRule& r, Out& out) {
   if (!names_file(w) || ctx.seccomp_file) return;
   add(out, r, w, r.severity,
-      "seccomp profile " + *w.seccomp + " was not read, so its syscalls were not compared",
+      "seccomp profile " + seccomp_label(*w.seccomp) +
+          " was not read, so its syscalls were not compared",
       loc(w, {"seccomp", "security_context", "pod_security_context"}));
 }
 

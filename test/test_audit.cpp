@@ -268,10 +268,20 @@ TEST_CASE("audit: each rule without a profile, its severity and its line", "[aud
          w.where["resources"] = at(60);
        },
        S::kMedium, 60},
-      {"no pids limit", K::kCompose, "TL119", [](Workload& w) { w.pids_limit.reset(); }, S::kMedium,
-       10},
+      {"no pids limit", K::kCompose, "TL119",
+       [](Workload& w) {
+         w.pids_limit.reset();
+         w.where.erase("pids_limit");
+       },
+       S::kMedium, 10},
+      {"pids_limit -1 (no limit) points at its line", K::kCompose, "TL119",
+       [](Workload& w) { w.pids_limit.reset(); }, S::kMedium, 17},
       {"no nofile ulimit", K::kRunLine, "TL120",
-       [](Workload& w) { w.nofile_soft = w.nofile_hard = std::nullopt; }, S::kLow, 10},
+       [](Workload& w) {
+         w.nofile_soft = w.nofile_hard = std::nullopt;
+         w.where.erase("nofile");
+       },
+       S::kLow, 10},
       {"service account token automounted", K::kKubernetes, "TL121",
        [](Workload& w) {
          w.automount_service_account_token.reset();
@@ -886,4 +896,161 @@ sys.exit(1 if errors else 0)
   const RunResult r = run({"python3", "-c", kValidate, schema, t / "audit.sarif"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
+}
+
+// ---- end to end on the readers' test data
+// --------------------------------------------------------
+
+namespace {
+
+const std::string kData = std::string(TAILOR_SOURCE_DIR) + "/test/data/deploy";
+
+struct TextFinding {
+  std::string file;
+  int line = 0;
+  std::string severity, rule, rest;  // rest: "WORKLOAD: message"
+};
+
+// `FILE[:LINE[:COL]]: SEVERITY ID WORKLOAD: message` lines of the text output.
+std::vector<TextFinding> parse_text(const std::string& out) {
+  std::vector<TextFinding> v;
+  for (const auto& l : lines_of(out)) {
+    if (l.rfind("  fix: ", 0) == 0 || l.rfind("note: ", 0) == 0 ||
+        l.rfind("tailor audit: ", 0) == 0)
+      continue;
+    TextFinding f;
+    const auto sp = l.find(": ");
+    std::string where = l.substr(0, sp);
+    std::stringstream rest(l.substr(sp + 2));
+    rest >> f.severity >> f.rule;
+    std::getline(rest, f.rest);
+    f.rest = f.rest.substr(1);
+    const auto c1 = where.find(':');
+    f.file = where.substr(0, c1);
+    if (c1 != std::string::npos) f.line = std::stoi(where.substr(c1 + 1));
+    v.push_back(f);
+  }
+  return v;
+}
+
+// The text of line `n` (1-based) of `path`.
+std::string line_of(const std::string& path, int n) {
+  std::ifstream in(path);
+  std::string l;
+  for (int i = 0; i < n && std::getline(in, l); ++i) {
+  }
+  return l;
+}
+
+// The one finding of `rule` for `workload`; its line in the file must mention `key`.
+void expect_at(const std::vector<TextFinding>& fs, const std::string& rule,
+               const std::string& workload, const std::string& severity, const std::string& key) {
+  INFO(rule << " " << workload);
+  std::vector<TextFinding> hit;
+  for (const auto& f : fs)
+    if (f.rule == rule && f.rest.rfind(workload + ": ", 0) == 0) hit.push_back(f);
+  REQUIRE(hit.size() == 1);
+  CHECK(hit[0].severity == severity);
+  REQUIRE(hit[0].line > 0);
+  CHECK(line_of(kData + "/" + hit[0].file, hit[0].line).find(key) != std::string::npos);
+}
+
+bool has_rule(const std::vector<TextFinding>& fs, const std::string& rule) {
+  return std::any_of(fs.begin(), fs.end(), [&](const auto& f) { return f.rule == rule; });
+}
+
+}  // namespace
+
+TEST_CASE("audit CLI: the Compose project with its override", "[audit]") {
+  if (!std::filesystem::exists(kData + "/compose.yml")) {
+    WARN("skipped: test/data/deploy (the readers' test data) is not in this tree");
+    return;
+  }
+  const auto r = audit_in(kData, "compose.yml compose.override.yml");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  const auto fs = parse_text(r.out);
+  expect_at(fs, "TL101", "db", "critical", "privileged: true");
+  expect_at(fs, "TL110", "db", "high", "network_mode: host");
+  expect_at(fs, "TL111", "db", "high", "pid: host");
+  expect_at(fs, "TL117", "db", "medium", "devices");
+  expect_at(fs, "TL112", "worker", "high", "ipc: host");
+  expect_at(fs, "TL114", "worker", "medium", "userns_mode: host");
+  // The override's lines: what will run is the merge.
+  expect_at(fs, "TL102", "web", "high", "SYS_PTRACE");
+  expect_at(fs, "TL104", "app", "high", "seccomp=unconfined");
+  expect_at(fs, "TL108", "app", "medium", "user: root");
+  // web drops ALL and adds back NET_BIND_SERVICE and CHOWN (as cap_chown): no finding for them.
+  for (const auto& f : fs)
+    if (f.rest.rfind("web: ", 0) == 0) CHECK(f.rule != "TL103");
+  // app's pids limit is under deploy.resources.limits; db's nofile a single number.
+  for (const auto& f : fs) {
+    if (f.rest.rfind("app: ", 0) == 0) CHECK(f.rule != "TL119");
+    if (f.rest.rfind("db: ", 0) == 0) CHECK(f.rule != "TL120");
+  }
+  CHECK(!has_rule(fs, "TL105"));  // Kubernetes only
+  CHECK(!has_rule(fs, "TL121"));
+}
+
+TEST_CASE("audit CLI: the Kubernetes manifest", "[audit]") {
+  if (!std::filesystem::exists(kData + "/k8s.yaml")) {
+    WARN("skipped: test/data/deploy (the readers' test data) is not in this tree");
+    return;
+  }
+  auto r = audit_in(kData, "k8s.yaml");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  const auto fs = parse_text(r.out);
+  expect_at(fs, "TL101", "StatefulSet/db: postgres", "critical", "privileged: true");
+  expect_at(fs, "TL102", "StatefulSet/db: postgres", "high", "SYS_ADMIN");
+  expect_at(fs, "TL110", "StatefulSet/db: postgres", "high", "hostNetwork");
+  expect_at(fs, "TL104", "CronJob/backup: job", "high", "seccompProfile");
+  expect_at(fs, "TL106", "Pod/debug: shell", "high", "appArmorProfile");
+  CHECK(has_rule(fs, "TL105"));
+  CHECK(has_rule(fs, "TL121"));
+  CHECK(!has_rule(fs, "TL119"));  // engines only: Kubernetes has no pids limit per pod
+  CHECK(!has_rule(fs, "TL120"));
+  CHECK(r.out.find("note: Deployment/api: app: seccomp localhost/") != std::string::npos);
+
+  // SARIF: every result on its line of k8s.yaml.
+  r = audit_in(kData, "--format sarif --fail-on none k8s.yaml");
+  CHECK(r.status == 0);
+  const json s = json::parse(r.out);
+  const json& results = s["runs"][0]["results"];
+  CHECK(results.size() == fs.size());
+  for (const auto& res : results) {
+    const json& phys = res["locations"][0]["physicalLocation"];
+    CHECK(phys["artifactLocation"]["uri"] == "k8s.yaml");
+    CHECK(phys["region"]["startLine"].get<int>() > 0);
+  }
+}
+
+TEST_CASE("audit CLI: docker inspect JSON, with a profile and the inline seccomp profile",
+          "[audit]") {
+  if (!std::filesystem::exists(kData + "/inspect.json")) {
+    WARN("skipped: test/data/deploy (the readers' test data) is not in this tree");
+    return;
+  }
+  auto r = audit_in(kData, "inspect.json");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("inspect.json: critical TL101 container priv: ") != std::string::npos);
+  CHECK(r.out.find("critical TL115 container priv: mounts /var/run, which holds") !=
+        std::string::npos);
+  const auto fs = parse_text(r.out);
+  CHECK(!has_rule(fs, "TL105"));
+  CHECK(!has_rule(fs, "TL121"));
+  if (::geteuid() != 0) {
+    WARN("skipped the profile part: port80 binds port 80, which needs root");
+    return;
+  }
+  TempDir t;
+  auto rec = record({sample("port80"), t.path()}, t / "port80.json");
+  REQUIRE(rec.run.status == 0);
+  // web-1's inspect JSON holds its seccomp profile (allow everything), not a path.
+  r = audit_in(kData, "--profile web-1=" + t / "port80.json" + " inspect.json");
+  CHECK(
+      r.out.find("medium TL204 container web-1: the seccomp profile in the inspect JSON allows") !=
+      std::string::npos);
+  CHECK(r.out.find("TL202 container web-1: the app needs NET_BIND_SERVICE") != std::string::npos);
 }
