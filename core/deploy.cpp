@@ -2,11 +2,7 @@
 // locations, number and notation parsers, sniffing, and read_deployment's dispatch.
 #include "tailor/deploy.h"
 
-// GCC 12 reports yaml-cpp 0.7's own node code (impl.h, inlined here) as using a dangling
-// pointer: a known false positive of that warning, fixed in later yaml-cpp headers.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "deploy_internal.h"
 #include "tailor/error.h"
@@ -73,16 +70,19 @@ class Converter {
       case YAML::NodeType::Map: {
         out.kind = YNode::kMap;
         std::vector<YNode> merges;
-        for (auto it = n.begin(); it != n.end(); ++it) {
-          const YAML::Node& k = it->first;
+        // Copies: yaml-cpp's `it->first` is a member of a temporary proxy (ASan caught the
+        // dangling reference, GCC's -Wdangling-pointer too).
+        for (const auto& kv : n) {
+          const YAML::Node k = kv.first;
+          const YAML::Node v = kv.second;
           SourceLoc key_at = loc(k.Mark());
           if (k.Type() != YAML::NodeType::Scalar) fail_at(key_at, "a mapping key is not a string");
           if (k.Scalar() == "<<" && k.Tag() != "!") {
-            merges.push_back(convert(it->second, depth + 1));
+            merges.push_back(convert(v, depth + 1));
             continue;
           }
           if (out.find(k.Scalar())) fail_at(key_at, "duplicate key " + k.Scalar());
-          out.entries.push_back(YEntry{k.Scalar(), key_at, convert(it->second, depth + 1)});
+          out.entries.push_back(YEntry{k.Scalar(), key_at, convert(v, depth + 1)});
         }
         // YAML merge keys: explicit keys win, then the merged maps in the order listed.
         for (const YNode& m : merges) {
@@ -121,6 +121,37 @@ class Converter {
   std::size_t nodes_ = 0;
 };
 
+// yaml-cpp 0.7 loops for ever, allocating, on a document that goes on with a token no node
+// can start with (`"a",` or a lone `,` at the top): the parser then makes an empty document
+// without taking the token, again and again, and YAML::LoadAll collects them. A first pass
+// over the events stops that: a document starting where the last one did means no progress.
+class ProgressCheck : public YAML::EventHandler {
+ public:
+  struct Stuck {
+    YAML::Mark at;
+  };
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (seen_ && m.pos == last_.pos) throw Stuck{m};
+    seen_ = true;
+    last_ = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool seen_ = false;
+  YAML::Mark last_;
+};
+
 std::string what_of(const YAML::Exception& e) {
   return e.msg.empty() ? std::string("invalid YAML") : e.msg;
 }
@@ -131,7 +162,14 @@ std::vector<YNode> load_yaml(const std::string& file, const std::string& text,
                              const ScalarHook& hook) {
   std::vector<YAML::Node> docs;
   try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressCheck check;
+    while (parser.HandleNextDocument(check)) {
+    }
     docs = YAML::LoadAll(text);
+  } catch (const ProgressCheck::Stuck& s) {
+    fail_at(SourceLoc{file, s.at.line + 1, s.at.column + 1}, "unexpected text after a value");
   } catch (const YAML::Exception& e) {
     SourceLoc at{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column + 1};
     fail_at(at, what_of(e));

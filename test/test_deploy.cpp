@@ -546,6 +546,9 @@ TEST_CASE("malformed deployment files: one error naming file and line", "[deploy
       {"services:\n  web:\n    ? [a]\n    : b\n", "c.yml:3: a mapping key is not a string"},
       {"- a\n", "c.yml:1: a Compose file is a mapping"},
       {"a: &x [*x]\nservices: {}\n", "c.yml:"},
+      // yaml-cpp 0.7 alone would loop for ever, allocating, on these (found by fuzz_deploy).
+      {"\"\",", "c.yml:1: unexpected text after a value"},
+      {"services: {}\n---\n[1]\n,\n", "c.yml:4: unexpected text after a value"},
   };
   for (const Case& c : compose) {
     INFO(c.text);
