@@ -8,8 +8,10 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "containers_support.h"
 #include "support.h"
 #include "tailor/deploy.h"
 #include "tailor/error.h"
@@ -608,4 +610,88 @@ TEST_CASE("aliases cannot blow up: nesting and expansion are bounded", "[deploy]
         }).find("too many nodes") != std::string::npos);
   std::string deep = "services: " + std::string(500, '[') + std::string(500, ']') + "\n";
   CHECK(error_of([&] { read_compose({{"c.yml", deep}}); }).rfind("c.yml:1: ", 0) == 0);
+}
+
+// The same options read from a `docker run` line and from what a real Docker engine made of
+// them (`docker create` with those options, then `docker inspect`): one model either way.
+TEST_CASE("a run line and the real docker inspect of its container read the same",
+          "[deploy][containers][docker]") {
+  if (!test::can_run_containers()) return;
+  if (!test::have("dockerd") || !test::have("docker") || !test::have("iptables")) {
+    WARN("SKIPPED: dockerd, docker and iptables are needed (apt-get install docker.io)");
+    return;
+  }
+  test::TempDir t;
+  test::write_file(t / "s.json", R"({"defaultAction":"SCMP_ACT_ALLOW"})");
+  // Docker rejects `--cap-add A,B` ("unknown capability: CAP_A,B"); podman takes lists.
+  // clang-format off
+  const std::vector<std::string> opts = {
+      "--name", "web-1", "--cap-add", "NET_ADMIN", "--cap-add=sys_time", "--cap-drop=ALL",
+      "--read-only", "--security-opt", "no-new-privileges",
+      "--security-opt", "seccomp=" + (t / "s.json"), "-u", "1000:1000", "--network", "none",
+      "--pids-limit", "100", "-m", "256m", "--cpus", "1.5", "--ulimit", "nofile=1024:2048",
+      "-v", "/tmp:/data:ro", "--tmpfs", "/run:size=1m", "--device", "/dev/null:/dev/xnull",
+      "-p", "127.0.0.1:8080:80/udp", "--pid", "host",
+      "deploy-bb:1", "/bin/sleep", "1"};
+  // clang-format on
+  REQUIRE(test::ct("ct_rootfs \"$1\"", {t / "rootfs"}).status == 0);
+  std::vector<std::string> args = {t / "docker", t / "rootfs"};
+  args.insert(args.end(), opts.begin(), opts.end());
+  const auto r = test::in_private_ns(t, "inspect", R"sh(W="$1" R="$2"; shift 2
+if ! ct_dockerd_start "$W"; then
+  echo "dockerd did not start:"; tail -5 "$W/dockerd.log"; ct_dockerd_stop "$W"; exit 99
+fi
+tar -C "$R" -cf "$W/r.tar" . && docker import "$W/r.tar" deploy-bb:1 >/dev/null &&
+  id=$(docker create "$@") && docker inspect "$id" >"$W/inspect.json"
+status=$?
+ct_dockerd_stop "$W"
+exit $status
+)sh",
+                                     args);
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  if (r.status == 99) {
+    WARN("SKIPPED: the Docker engine cannot start here: " << r.out);
+    return;
+  }
+  REQUIRE(r.status == 0);
+  const Deployment inspected =
+      read_deployment({{"inspect.json", test::read_text(t / "docker/inspect.json")}});
+  std::vector<std::string> argv = {"docker", "run"};
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  const Deployment line = read_run_line(argv);
+  REQUIRE(inspected.workloads.size() == 1);
+  const Workload& a = inspected.workloads[0];
+  const Workload& b = line.workloads[0];
+  CHECK(a.engine == "docker");
+  CHECK(a.service == b.service);
+  CHECK(a.image == b.image);
+  CHECK(a.command == b.command);
+  CHECK(a.cap_add == b.cap_add);
+  CHECK(a.cap_drop == b.cap_drop);
+  CHECK(a.read_only_rootfs == b.read_only_rootfs);
+  CHECK(a.no_new_privileges == b.no_new_privileges);
+  CHECK(a.seccomp == R"({"defaultAction":"SCMP_ACT_ALLOW"})");  // inspect: the content
+  CHECK(b.seccomp == t / "s.json");                             // a run line: the path
+  CHECK(a.user == b.user);
+  CHECK(a.network_mode == b.network_mode);
+  CHECK(a.host_pid == b.host_pid);
+  CHECK(a.pids_limit == b.pids_limit);
+  CHECK(a.memory_bytes == b.memory_bytes);
+  CHECK(a.cpus == b.cpus);
+  CHECK(a.nofile_soft == b.nofile_soft);
+  CHECK(a.nofile_hard == b.nofile_hard);
+  CHECK(a.devices == b.devices);
+  REQUIRE(a.ports.size() == b.ports.size());
+  for (std::size_t i = 0; i < a.ports.size(); ++i) {
+    CHECK(a.ports[i].host_ip == b.ports[i].host_ip);
+    CHECK(a.ports[i].host_port == b.ports[i].host_port);
+    CHECK(a.ports[i].container_port == b.ports[i].container_port);
+    CHECK(a.ports[i].protocol == b.ports[i].protocol);
+  }
+  auto mounts = [](const Workload& w) {
+    std::set<std::tuple<std::string, std::string, std::string, bool>> out;
+    for (const Mount& m : w.mounts) out.emplace(m.type, m.source, m.target, m.read_only);
+    return out;
+  };
+  CHECK(mounts(a) == mounts(b));
 }
