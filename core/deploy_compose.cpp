@@ -91,6 +91,7 @@ std::vector<std::string> command_words(const YNode& n, std::string_view what) {
 std::optional<std::uint64_t> memory_of(const YNode& n, std::string_view what) {
   auto v = parse_memory_bytes(need_scalar(n, what));
   if (!v) fail_at(n.at, std::string(what) + ": not a size: " + n.text);
+  if (*v == 0) return std::nullopt;  // 0: no limit, as for the engines
   return v;
 }
 
@@ -104,7 +105,7 @@ void read_pids(Workload& w, const YEntry& e) {
 void read_cpus(Workload& w, const YEntry& e) {
   const double v = need_number(e.value, e.key);
   if (v < 0) fail_at(e.value.at, "cpus: negative");
-  w.cpus = v;
+  if (v > 0) w.cpus = v;  // 0: no limit
   w.where["cpus"] = e.key_at;
 }
 

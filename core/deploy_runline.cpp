@@ -134,7 +134,7 @@ Deployment read_run_line(const std::vector<std::string>& argv) {
     } else if (n == "-m" || n == "--memory") {
       auto b = parse_memory_bytes(need());
       if (!b) bad(o, "not a size");
-      w.memory_bytes = b;
+      if (*b > 0) w.memory_bytes = b;  // 0: no limit
       w.where["memory"] = at;
     } else if (n == "--pids-limit") {
       auto v = parse_i64(need());
@@ -150,7 +150,7 @@ Deployment read_run_line(const std::vector<std::string>& argv) {
     } else if (n == "--cpus") {
       auto c = parse_double(need());
       if (!c || *c < 0) bad(o, "expected a number");
-      w.cpus = c;
+      if (*c > 0) w.cpus = c;
       w.where["cpus"] = at;
     } else if (n == "--entrypoint") {
       // Both CLIs take the whole value as the program (no splitting); "" resets it.

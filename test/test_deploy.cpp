@@ -491,6 +491,15 @@ TEST_CASE("run lines", "[deploy]") {
          CHECK(w.entrypoint == std::vector<std::string>{"/bin/sh"});
          CHECK(w.command == std::vector<std::string>{"-c", "true"});
        }},
+      {{"docker", "run", "-m", "0", "--pids-limit=-1", "--cpus", "0", "busybox"},
+       [](const Workload& w) {
+         // "No limit" written out: unset, and where it was said.
+         CHECK(!w.memory_bytes);
+         CHECK(!w.pids_limit);
+         CHECK(!w.cpus);
+         CHECK(w.where.at("memory").column == 3);
+         CHECK(w.where.at("pids_limit").column == 5);
+       }},
   };
   for (const Case& c : cases) {
     INFO(c.argv.size() << " words, image or name " << c.argv.back());
@@ -610,6 +619,13 @@ TEST_CASE("aliases cannot blow up: nesting and expansion are bounded", "[deploy]
         }).find("too many nodes") != std::string::npos);
   std::string deep = "services: " + std::string(500, '[') + std::string(500, ']') + "\n";
   CHECK(error_of([&] { read_compose({{"c.yml", deep}}); }).rfind("c.yml:1: ", 0) == 0);
+  // Deeper than yaml-cpp's own recursion limit, in YAML and in JSON.
+  const std::string deeper(100000, '[');
+  for (const std::string& in : {deeper, "services: " + deeper, "[{\"Id\": " + deeper}) {
+    CHECK(error_of([&] { read_deployment({{"d.yml", in}}); }).rfind("d.yml", 0) == 0);
+    CHECK(error_of([&] { read_inspect({"d.json", in}); }).rfind("d.json", 0) == 0);
+    CHECK(error_of([&] { read_kubernetes({"d.yml", in}); }).rfind("d.yml", 0) == 0);
+  }
 }
 
 // The same options read from a `docker run` line and from what a real Docker engine made of

@@ -48,7 +48,7 @@ struct Mount {
 };
 
 struct PortMapping {
-  std::string host_ip;     // "" = every address
+  std::string host_ip;  // "" = every address
   // "" = not published on the host (k8s containerPort without hostPort, Compose expose); "0" =
   // published on a port the engine picks (Compose/-p "80", "127.0.0.1::80", inspect HostPort "").
   std::string host_port;
@@ -104,7 +104,8 @@ struct Workload {
   std::vector<std::string> devices;  // "/dev/fuse", "/dev/sda:/dev/xvda:rwm"
   std::vector<PortMapping> ports;
   // Limits as written, parsed: bytes, a count. Unset: none written, or written as "no limit"
-  // (Compose pids_limit / --pids-limit -1 or 0): where["pids_limit"] still points at it.
+  // (pids_limit -1 or 0, memory 0, cpus 0 in Compose and run lines): where[...] still points at
+  // the line that says so.
   std::optional<std::uint64_t> memory_bytes;
   std::optional<std::uint64_t> pids_limit;
   std::optional<std::uint64_t> nofile_soft, nofile_hard;
