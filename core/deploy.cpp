@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "deploy_internal.h"
@@ -70,6 +71,7 @@ class Converter {
       case YAML::NodeType::Map: {
         out.kind = YNode::kMap;
         std::vector<YNode> merges;
+        std::set<std::string> keys;  // a set: maps can be large, and merges repeat them
         // Copies: yaml-cpp's `it->first` is a member of a temporary proxy (ASan caught the
         // dangling reference, GCC's -Wdangling-pointer too).
         for (const auto& kv : n) {
@@ -81,17 +83,17 @@ class Converter {
             merges.push_back(convert(v, depth + 1));
             continue;
           }
-          if (out.find(k.Scalar())) fail_at(key_at, "duplicate key " + k.Scalar());
+          if (!keys.insert(k.Scalar()).second) fail_at(key_at, "duplicate key " + k.Scalar());
           out.entries.push_back(YEntry{k.Scalar(), key_at, convert(v, depth + 1)});
         }
         // YAML merge keys: explicit keys win, then the merged maps in the order listed.
         for (const YNode& m : merges) {
           if (m.is_map()) {
-            merge_from(out, m);
+            merge_from(out, m, keys);
           } else if (m.is_seq()) {
             for (const YNode& item : m.items) {
               if (!item.is_map()) fail_at(item.at, "<<: expected a mapping or a list of them");
-              merge_from(out, item);
+              merge_from(out, item, keys);
             }
           } else {
             fail_at(m.at, "<<: expected a mapping or a list of them");
@@ -111,9 +113,9 @@ class Converter {
     if (m.column >= 0) l.column = m.column + 1;
     return l;
   }
-  static void merge_from(YNode& out, const YNode& m) {
+  static void merge_from(YNode& out, const YNode& m, std::set<std::string>& keys) {
     for (const YEntry& e : m.entries)
-      if (!out.find(e.key)) out.entries.push_back(e);
+      if (keys.insert(e.key).second) out.entries.push_back(e);
   }
 
   const std::string& file_;
