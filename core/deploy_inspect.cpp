@@ -236,6 +236,8 @@ Deployment read_inspect(const DeployFile& f) {
     const int line = 1 + static_cast<int>(std::count(
                              f.text.begin(), f.text.begin() + static_cast<long>(upto), '\n'));
     fail_at(SourceLoc{f.path, line, 0}, "invalid JSON");
+  } catch (const json::exception& e) {  // a number out of range (406)
+    fail_at(SourceLoc{f.path, 0, 0}, std::string("invalid JSON: ") + e.what());
   }
   try {
     if (j.is_object()) {
