@@ -1,5 +1,6 @@
 // `docker inspect` / `podman inspect` output for containers. The shape follows what Docker
-// 20.10 and podman print (test/data/deploy/inspect.json is real Docker output): HostConfig holds
+// 20.10 and podman 4 print (test/data/deploy/: inspect.json is real Docker output,
+// podman-inspect.json real podman output): HostConfig holds
 // the settings as given, the top-level Mounts what was mounted. Docker stores a seccomp file's
 // content, not its path, in SecurityOpt ("seccomp={...}"); that content is kept as the seccomp
 // value (it starts with '{').
@@ -95,7 +96,11 @@ Workload read_container(const std::string& file, const json& c, std::size_t inde
 
   if (const json* cfg = r.object(c, "Config")) {
     w.image = r.str(*cfg, "Image").value_or("");
-    w.entrypoint = r.strings(*cfg, "Entrypoint");
+    // podman 4 prints Entrypoint as one string ("" for none), Docker as an array.
+    if (const json* ep = r.get(*cfg, "Entrypoint"); ep && ep->is_string())
+      w.entrypoint = shell_words(ep->get<std::string>());
+    else
+      w.entrypoint = r.strings(*cfg, "Entrypoint");
     w.command = r.strings(*cfg, "Cmd");
     if (auto u = r.str(*cfg, "User"); u && !u->empty()) w.user = *u, set("user");
   }
@@ -172,7 +177,8 @@ Workload read_container(const std::string& file, const json& c, std::size_t inde
     if (const json* ul = r.array(h, "Ulimits")) {
       for (const json& u : *ul) {
         if (!u.is_object()) r.bad("Ulimits", "an array of objects");
-        if (r.str(u, "Name").value_or("") != "nofile") continue;
+        const std::string n = r.str(u, "Name").value_or("");
+        if (n != "nofile" && n != "RLIMIT_NOFILE") continue;  // Docker's name, podman's
         auto soft = r.integer(u, "Soft");
         auto hard = r.integer(u, "Hard");
         if (soft && *soft >= 0) w.nofile_soft = static_cast<std::uint64_t>(*soft);

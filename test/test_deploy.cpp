@@ -397,6 +397,38 @@ TEST_CASE("inspect: real docker inspect output", "[deploy]") {
   CHECK(mount_at(priv, "/scratch")->type == "tmpfs");
   REQUIRE(mount_at(priv, "/cache"));
 
+  // Real podman 4.3 output: Entrypoint a string, Ulimits named RLIMIT_*, Binds with options.
+  DeployFile pf = data_file("podman-inspect.json");
+  REQUIRE(sniff_deploy_kind(pf) == DeployKind::kInspect);
+  const Deployment pd = read_deployment({pf});
+  REQUIRE(pd.workloads.size() == 1);
+  const Workload& api = pd.workloads[0];
+  CHECK(api.name == "container api");
+  CHECK(api.engine == "podman");
+  CHECK(api.image == "localhost/bb:latest");
+  CHECK(api.entrypoint.empty());
+  CHECK(api.command == std::vector<std::string>{"/bin/sleep", "1"});
+  CHECK(api.cap_add == std::set<std::string>{"NET_ADMIN", "SYS_TIME"});
+  CHECK(api.cap_drop == std::set<std::string>{"CHOWN"});
+  CHECK(api.read_only_rootfs == true);
+  CHECK(api.seccomp == "unconfined");
+  CHECK(api.no_new_privileges == true);
+  CHECK(api.user == "1000");
+  CHECK(api.network_mode == "none");
+  CHECK(!api.host_pid);
+  CHECK(api.pids_limit == 50u);
+  CHECK(api.memory_bytes == 128u << 20);
+  CHECK(api.cpus == 0.5);
+  CHECK(api.nofile_soft == 100u);
+  CHECK(api.nofile_hard == 200u);
+  const Mount* pdata = mount_at(api, "/data");
+  REQUIRE(pdata);
+  CHECK(pdata->type == "bind");
+  CHECK(pdata->source == "/tmp");
+  CHECK(pdata->read_only);
+  REQUIRE(mount_at(api, "/run"));
+  CHECK(mount_at(api, "/run")->type == "tmpfs");
+
   // podman's inspect has the same HostConfig, plus fields of its own.
   DeployFile pod{"p.json", R"({"Id": "abc", "Name": "db", "OCIRuntime": "crun",
                  "HostConfig": {"CapAdd": ["CAP_SYS_ADMIN"], "PidsLimit": 2048}})"};
