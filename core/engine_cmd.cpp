@@ -120,6 +120,9 @@ std::optional<EngineRun> parse_engine_run(const std::vector<std::string>& argv) 
       name = a.substr(0, 2);
       value = a.substr(2);
     }
+    EngineOption opt{name, std::nullopt, i};
+    if (words == 2 || name != a) opt.value = value;
+    r.options.push_back(std::move(opt));
     if (name == "--detach" || (name[1] != '-' && name.find('d') != std::string::npos &&
                                a.find_first_not_of(kShortBool, 1) == std::string::npos))
       r.detach = value.empty() || value == "true";

@@ -11,6 +11,14 @@
 
 namespace tailor {
 
+// One option of the run command as written: `--cap-add NET_ADMIN`, `--cap-add=NET_ADMIN` and
+// `-v/a:/b` give name "--cap-add" / "-v" and the value; a boolean (`--rm`, `-it`) has none.
+struct EngineOption {
+  std::string name;
+  std::optional<std::string> value;
+  std::size_t at = 0;  // argv index of the option word
+};
+
 struct EngineRun {
   std::string engine;                  // "docker", "podman", "runc" or "crun"
   std::vector<std::string> prefix;     // argv before the `run` word: the engine and its global
@@ -22,6 +30,7 @@ struct EngineRun {
   std::optional<std::string> cidfile;  // docker/podman: --cidfile as given
   bool detach = false;                 // -d / --detach
   bool pid_host = false;               // --pid host: no pid namespace of its own
+  std::vector<EngineOption> options;   // the run command's options, in order
 };
 
 // The engine run command in argv, or nullopt when argv is something else (any other program or
