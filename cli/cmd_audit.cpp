@@ -10,7 +10,6 @@
 #include <memory>
 #include <set>
 
-#include "../emitters/audit_rules.h"
 #include "commands.h"
 #include "tailor/audit.h"
 #include "tailor/deploy.h"
@@ -133,8 +132,7 @@ int run_audit(const AuditArgs& a) {
       const SeccompPolicy policy =
           seccomp_policy_from_json(inline_json ? *w.seccomp : read_file(p.string()));
       std::set<std::string> caps;
-      for (const auto& c : audit_detail::effective_caps(w, in.deployment.kind))
-        caps.insert("CAP_" + c);
+      for (const auto& c : workload_capabilities(w, in.deployment.kind)) caps.insert("CAP_" + c);
       in.seccomp_files[*w.seccomp] = surface_from_seccomp(policy, caps);
     } catch (const Error& e) {
       notes.push_back(w.name + ": seccomp " + p.string() + ": " + e.what());

@@ -326,9 +326,6 @@ std::string to_uri(const std::string& path) {
   return !path.empty() && path[0] == '/' ? "file://" + out : out;
 }
 
-// The project has no published home yet (samples/ci name the same placeholder).
-constexpr const char* kInformationUri = "https://example.invalid/tailor";
-
 std::string render_sarif(const AuditResult& r) {
   const auto& rules = audit_rules();
   json jrules = json::array();
@@ -370,11 +367,9 @@ std::string render_sarif(const AuditResult& r) {
     res["properties"] = {{"severity", severity_name(f.severity)}};
     results.push_back(std::move(res));
   }
-  json run = {
-      {"tool",
-       {{"driver", {{"name", "tailor"}, {"informationUri", kInformationUri}, {"rules", jrules}}}}},
-      {"columnKind", "unicodeCodePoints"},
-      {"results", results}};
+  json run = {{"tool", {{"driver", {{"name", "tailor"}, {"rules", jrules}}}}},
+              {"columnKind", "unicodeCodePoints"},
+              {"results", results}};
   json log = {{"$schema",
                "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                "sarif-schema-2.1.0.json"},

@@ -788,4 +788,8 @@ const std::vector<AuditRule>& audit_rules() {
   return kRules;
 }
 
+std::set<std::string> workload_capabilities(const Workload& w, DeployKind kind) {
+  return audit_detail::effective_caps(w, kind);
+}
+
 }  // namespace tailor
