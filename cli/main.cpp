@@ -575,13 +575,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   show->footer("Example:\n  tailor show app.json");
 
-  // Subcommands with a file of their own (cmd_*.cpp).
+  // Subcommands with a file of their own (cmd_*.cpp), one a line.
+  // clang-format off
   const tailor::cli::Command more[] = {
       tailor::cli::add_run_command(app),
       tailor::cli::add_diff_command(app),
       tailor::cli::add_merge_command(app),
       tailor::cli::add_analyze_command(app),
+      tailor::cli::add_audit_command(app),
   };
+  // clang-format on
 
   try {
     app.parse(argc, argv);

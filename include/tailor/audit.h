@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ struct AuditResult {
 };
 
 AuditResult audit(const AuditInput& in);
+
+// The capabilities (without CAP_) a workload's container gets, as its engine computes them: the
+// engine's default set (none after cap_drop ALL, all when privileged or cap_add ALL), minus
+// cap_drop, plus cap_add. What a Docker-format seccomp file's capability conditions are resolved
+// against.
+std::set<std::string> workload_capabilities(const Workload& w, DeployKind kind);
 
 enum class AuditFormat { kText, kJson, kMarkdown, kSarif };
 std::optional<AuditFormat> audit_format_from_name(std::string_view s);

@@ -23,7 +23,9 @@
 
 namespace tailor {
 
-// 1-based line and column; line 0: not known (a run line, a setting implied by another).
+// 1-based line and column; line 0: not known (a run line, a setting implied by another, inspect
+// JSON). Run lines: file "", line 0, and column the 1-based index in argv of the option word
+// that set it (argv[0], the engine, is column 1), so harden can find the word to rewrite.
 struct SourceLoc {
   std::string file;
   int line = 0;
@@ -46,8 +48,10 @@ struct Mount {
 };
 
 struct PortMapping {
-  std::string host_ip;     // "" = every address
-  std::string host_port;   // "" = not published on the host (k8s containerPort, Compose expose)
+  std::string host_ip;  // "" = every address
+  // "" = not published on the host (k8s containerPort without hostPort, Compose expose); "0" =
+  // published on a port the engine picks (Compose/-p "80", "127.0.0.1::80", inspect HostPort "").
+  std::string host_port;
   int container_port = 0;  // 0: a range or a variable tailor did not expand
   std::string protocol = "tcp";
   SourceLoc at;
@@ -76,7 +80,9 @@ struct Workload {
   std::set<std::string> cap_add, cap_drop;
   // The seccomp profile: "unconfined", "default" (the engine's/runtime's default, written out:
   // k8s RuntimeDefault, `seccomp=default`...), a file path as written (Compose/run line), or
-  // "localhost/PATH" (k8s Localhost). Unset: no option (Docker and podman apply their default;
+  // "localhost/PATH" (k8s Localhost and the old annotation). Docker's inspect JSON holds the
+  // profile's content instead of its path ("seccomp={...}" in HostConfig.SecurityOpt): then it is
+  // that JSON text, starting with '{'. Unset: no option (Docker and podman apply their default;
   // Kubernetes runs Unconfined unless the kubelet's --seccomp-default is set).
   std::optional<std::string> seccomp;
   // "unconfined", "runtime/default" or a profile name; unset: the engine's default.
@@ -97,7 +103,9 @@ struct Workload {
   std::vector<Mount> mounts;         // volumes, binds, tmpfs mounts, k8s volumeMounts resolved
   std::vector<std::string> devices;  // "/dev/fuse", "/dev/sda:/dev/xvda:rwm"
   std::vector<PortMapping> ports;
-  // Limits as written, parsed: bytes, a count. Unset: none written.
+  // Limits as written, parsed: bytes, a count. Unset: none written, or written as "no limit"
+  // (pids_limit -1 or 0, memory 0, cpus 0 in Compose and run lines): where[...] still points at
+  // the line that says so.
   std::optional<std::uint64_t> memory_bytes;
   std::optional<std::uint64_t> pids_limit;
   std::optional<std::uint64_t> nofile_soft, nofile_hard;
@@ -110,8 +118,13 @@ struct Workload {
   // "user", "run_as_non_root", "read_only_rootfs", "network_mode", "host_pid", "host_ipc",
   // "host_uts", "userns_mode", "devices", "memory", "pids_limit", "nofile", "cpus",
   // "automount_service_account_token", "security_context" (k8s container securityContext),
-  // "pod_security_context", "resources". Findings about a missing setting point at the nearest
-  // enclosing entry that exists, else at `at`.
+  // "pod_security_context", "resources" (k8s container resources, Compose deploy.resources).
+  // Also the entries lists and values are written in, for harden to add to: "image",
+  // "entrypoint" (k8s command), "command" (k8s args), "security_opt" (Compose key, run line: the
+  // last --security-opt), "volumes" (Compose volumes, k8s volumeMounts, -v/--mount), "tmpfs",
+  // "ports", "expose". where_or(field) climbs to the nearest enclosing entry that exists
+  // ("cap_add NET_ADMIN" -> "cap_add" -> "security_context" -> "pod_security_context";
+  // "memory"/"cpus"/"pids_limit" -> "resources"), else gives `at`.
   std::map<std::string, SourceLoc> where;
   SourceLoc where_or(std::string_view field) const;
 };
