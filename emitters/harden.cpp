@@ -66,9 +66,9 @@ std::string loc(const SourceLoc& at) {
   return at.file + (at.line ? ":" + std::to_string(at.line) : "");
 }
 
+// The line that set `field`, else the nearest enclosing entry (Workload::where_or).
 std::string where(const Workload& w, const std::string& field) {
-  auto it = w.where.find(field);
-  std::string l = loc(it != w.where.end() ? it->second : w.at);
+  std::string l = loc(w.where_or(field));
   return l.empty() ? w.name : l;
 }
 
@@ -103,33 +103,13 @@ std::uint64_t memory_needed_bytes(const HardeningPlan& d) {
   return d.peak_rss_kb * 1024 * std::max<std::uint64_t>(1, d.peak_processes);
 }
 
+std::string ids(const std::pair<std::uint32_t, std::uint32_t>& p) {
+  return std::to_string(p.first) + ":" + std::to_string(p.second);
+}
+
 bool is_root_user(const std::string& u) {
   const std::string name = u.substr(0, u.find(':'));
   return name.empty() || name == "0" || name == "root";
-}
-
-// "512m", "1g", "256Mi", "1.5G", "1000000": bytes (Compose, docker and Kubernetes spellings);
-// nullopt if it is none of them. (core's parse_memory_bytes reads the deployment files.)
-std::optional<std::uint64_t> parse_memory_bytes_simple(const std::string& s) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string unit = s.substr(used);
-  for (auto& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (!unit.empty() && unit.back() == 'b') unit.pop_back();
-  if (!unit.empty() && unit.back() == 'i') unit.pop_back();
-  static const std::map<std::string, double> kUnit = {{"", 1},
-                                                      {"k", 1024.0},
-                                                      {"m", 1024.0 * 1024},
-                                                      {"g", 1024.0 * 1024 * 1024},
-                                                      {"t", 1024.0 * 1024 * 1024 * 1024}};
-  auto it = kUnit.find(unit);
-  if (it == kUnit.end() || v < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(v * it->second);
 }
 
 // A limit decision: keep the base's (tighter and enough), set the plan's, or raise a base
@@ -300,6 +280,9 @@ void compose_service(ComposeOut& out, const Workload& w, const HardeningPlan& d,
   if (d.run_as_nobody && base_root) {
     y.line(4, "user: \"65534:65534\"",
            "ran as root without capabilities; image files must allow nobody");
+  } else if (d.nonroot_ids && !w.user) {
+    y.line(4, "user: \"" + ids(*d.nonroot_ids) + "\"",
+           "ran as uid " + std::to_string(d.nonroot_ids->first) + " (the image's USER, made sure)");
   } else if (d.ran_as_root && !d.run_as_nobody && !base_root) {
     note(where(w, "user"), "user " + *w.user +
                                ": the app ran as root and exercised capabilities, which a "
@@ -369,9 +352,10 @@ void compose_service(ComposeOut& out, const Workload& w, const HardeningPlan& d,
     } else if (plain_net) {
       y.line(4, "network_mode: none", "unix sockets or loopback only");
     } else {
-      note(where(w, "network_mode"), "network " + net +
-                                         ": the app used no network beyond loopback; "
-                                         "network_mode none would do (remove `networks:`)");
+      note(where(w, "network_mode"),
+           (net.empty() ? std::string("networks") : "network " + net) +
+               ": the app used no network beyond loopback, but Compose refuses network_mode "
+               "beside networks: remove `networks:` and set network_mode: none");
     }
   } else {
     y.comment(4,
@@ -413,7 +397,12 @@ std::string harden_compose(const AuditInput& in, const HardenOptions& o,
   bool any = false;
   for (const auto& w : in.deployment.workloads) {
     const AuditProfile* p = profile_for(in, w.service, in.deployment.workloads.size());
-    if (!p) continue;
+    if (!p) {
+      notes.push_back(loc(w.at).empty()
+                          ? w.service + ": no profile: left as it is"
+                          : loc(w.at) + ": " + w.service + ": no profile: left as it is");
+      continue;
+    }
     if (!any) out.y.line(0, "services:");
     any = true;
     const HardeningPlan d = hardening_plan(p->profile);
@@ -527,7 +516,7 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
       continue;
     }
     if (name == "--memory" || name == "-m") {
-      memory = parse_memory_bytes_simple(value);
+      memory = parse_memory_bytes(value);
       continue;
     }
     if (name == "--ulimit" && value.rfind("nofile=", 0) == 0) {
@@ -586,6 +575,7 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
     note("publishes ports but the app used no network beyond loopback: --network none would do");
   }
   if (d.run_as_nobody && !user) add.insert(add.end(), {"--user", "65534:65534"});
+  if (d.nonroot_ids && !user) add.insert(add.end(), {"--user", ids(*d.nonroot_ids)});
   auto limit = [&](Limit l, std::optional<std::uint64_t> base, const std::string& flag,
                    const std::string& plan, const std::string& base_text) {
     if (l == Limit::kRaise) note(flag + " " + base_text + " is below the recorded peak: " + plan);
@@ -743,6 +733,8 @@ YAML::Node harden_container(YAML::Node c, const YAML::Node& pod, const Hardening
     sc["runAsGroup"] = kNobody;
   } else if (d.nonroot_ids && !uid) {
     sc["runAsNonRoot"] = true;
+    sc["runAsUser"] = d.nonroot_ids->first;
+    sc["runAsGroup"] = d.nonroot_ids->second;
   } else if (d.ran_as_root && !d.run_as_nobody &&
              (non_root_base || scalar(sc, "runAsNonRoot") == "true")) {
     note(sc,
@@ -764,7 +756,7 @@ YAML::Node harden_container(YAML::Node c, const YAML::Node& pod, const Hardening
   if (d.memory_mib) {
     YAML::Node limits = child(child(c, "resources"), "limits");
     std::optional<std::uint64_t> base;
-    if (has(limits, "memory")) base = parse_memory_bytes_simple(scalar(limits, "memory"));
+    if (has(limits, "memory")) base = parse_memory_bytes(scalar(limits, "memory"));
     const Limit l = limit_choice(base, memory_needed_bytes(d), d.memory_mib * 1024 * 1024);
     if (l == Limit::kRaise)
       note(limits, "memory limit " + scalar(limits, "memory") +
@@ -861,6 +853,9 @@ K8sResult harden_k8s_docs(const AuditInput& in, const HardenOptions& o,
         const AuditProfile* p = profile_for(in, scalar(c, "name"), total);
         if (!p) {
           all = false;
+          notes.push_back(k8s_loc(f.path, c) + ": " + object + ": " +
+                          (std::string(list) == "initContainers" ? "init " : "") +
+                          scalar(c, "name") + ": no profile: left as it is");
           continue;
         }
         ms.push_back({c, std::string(list) == "initContainers", p});

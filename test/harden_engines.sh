@@ -4,7 +4,8 @@
 # T holds rootfs/ (busybox and the fileio sample as /bin/app; /data is nobody's). PHASE:
 #   record   import the image into a private dockerd and `tailor record` the app in it: T/app.json
 #   compose  `docker-compose -f compose.yml -f compose.tailor.yml up` in T, with the seccomp
-#            profile harden wrote, then with one that lacks a syscall the app makes
+#            profile harden wrote, then with one that lacks a syscall the app makes; then the
+#            hardened run line T/run.sh as printed
 #   kube     `podman kube play` of T/pod.hardened.yaml (and pod.annotated.yaml: the same with
 #            the seccomp annotation podman 4.3 reads), profiles from T/kubelet-seccomp, with the
 #            profile harden wrote and with one that lacks a syscall the app makes
@@ -13,6 +14,9 @@
 T="$1" TAILOR="$2" PHASE="$3"
 IMG=tailor-hd-app
 say() { echo "$1=$2"; }
+T0=$EPOCHREALTIME
+# seconds since the phase started, for the test's log
+at() { say "$1-at" "$(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $T0 }")"; }
 
 docker_up() {
   if ! ct_dockerd_start "$T/docker"; then
@@ -42,6 +46,7 @@ case "$PHASE" in
       timeout -k 5 120 docker-compose -p tlr -f compose.yml -f compose.tailor.yml up \
         --no-color >"$T/up-$1.out" 2>&1
       say "up-$1-status" $?
+      at "up-$1"
       say "app-$1-exit" "$(docker inspect -f '{{.State.ExitCode}}' tlr_app_1)"
       say "sidecar-$1-exit" "$(docker inspect -f '{{.State.ExitCode}}' tlr_sidecar_1)"
       docker inspect tlr_app_1 >"$T/app-$1.json"
@@ -60,6 +65,11 @@ case "$PHASE" in
     cp seccomp-app.good seccomp-app.json
     timeout -k 5 60 docker-compose -p tlr -f compose.yml -f compose.tailor.yml down -v \
       >/dev/null 2>&1
+    # The hardened run line (T/run.sh), run as printed.
+    (cd / && eval "$(cat "$T/run.sh")") >"$T/run-line.out" 2>&1
+    say run-line-status $?
+    at run-line
+    docker inspect tlr-run >"$T/run-line.json"
     ;;
   kube)
     ct_podman_env "$T/podman" runc || {
@@ -77,6 +87,7 @@ case "$PHASE" in
       timeout -k 5 120 podman kube play --seccomp-profile-root "$T/kubelet-seccomp" "$T/$2" \
         >"$T/play-$1.out" 2>&1
       say "play-$1-status" $?
+      at "play-$1"
       timeout -k 5 60 podman wait shop-app >/dev/null 2>&1
       say "kube-$1-exit" "$(podman inspect -f '{{.State.ExitCode}}' shop-app)"
       podman inspect shop-app >"$T/kube-$1.json"
