@@ -669,6 +669,11 @@ TEST_CASE("harden: kubectl kustomize applies the patch and gets the hardened man
   }
 }
 
+// What harden fixes in every deployment kind; each may stay only where harden's notes say why.
+const std::set<std::string> kFixed = {"TL101", "TL103", "TL104", "TL105", "TL107", "TL109", "TL118",
+                                      "TL202", "TL203", "TL205", "TL207", "TL208", "TL209", "TL210",
+                                      "TL211", "TL212", "TL213", "TL214", "TL215"};
+
 // ---- real engines -------------------------------------------------------------------------------
 
 namespace {
@@ -760,6 +765,27 @@ TEST_CASE("harden: a recorded app runs from its hardened Compose project and Pod
           std::string::npos);
     CHECK(h.err.find("sidecar: no profile: left as it is") != std::string::npos);
     REQUIRE(std::filesystem::exists(t / "seccomp-app.json"));  // next to the override
+    // `tailor audit` of the project as it will run (base + override): of what harden fixes,
+    // only what an override cannot remove is left (SYS_ADMIN: the note above names the line),
+    // and root, which the app needs (it exercised DAC_OVERRIDE as root).
+    auto audited = run({tailor_bin(), "audit", "--format", "json", "--fail-on", "none", "--profile",
+                        "app=" + t / "app.json", "--", t / "compose.yml", t / "compose.tailor.yml"},
+                       60);
+    INFO("audit: " << audited.out << audited.err);
+    REQUIRE(audited.status == 0);
+    for (const auto& f : json::parse(audited.out)["findings"]) {
+      if (f["workload"] != "app") continue;
+      const std::string rule = f["rule"];
+      INFO(rule << " " << f["message"]);
+      if (rule == "TL102" || rule == "TL201") {
+        const std::string msg = f["message"];
+        CHECK((msg.find("SYS_ADMIN") != std::string::npos ||
+               (rule == "TL102" && msg.find("DAC_OVERRIDE") != std::string::npos)));
+        continue;
+      }
+      CHECK_FALSE(kFixed.count(rule));
+      CHECK((rule != "TL108" || plan.ran_as_root));
+    }
     // The run line, hardened the same way, runs in the same engine.
     auto line = run({tailor_bin(), "harden", t / "app.json", "-o", t / "run.sh", "--", "docker",
                      "run", "--name", "tlr-run", "--privileged", "--cap-add", "SYS_ADMIN",
@@ -901,11 +927,6 @@ void add_seccomp_surfaces(AuditInput& in, const std::set<std::string>& caps) {
     in.seccomp_files[*w.seccomp] = surface_from_seccomp(*p.policy, caps);
   }
 }
-
-// What harden fixes in every deployment kind; each may stay only where harden's notes say why.
-const std::set<std::string> kFixed = {"TL101", "TL103", "TL104", "TL105", "TL107", "TL109", "TL118",
-                                      "TL202", "TL203", "TL205", "TL207", "TL208", "TL209", "TL210",
-                                      "TL211", "TL212", "TL213", "TL214", "TL215"};
 
 }  // namespace
 
