@@ -81,7 +81,7 @@ int run_harden(HardenArgs& a) {
         in.profiles.push_back({f, service_of(f), load_profile(f)});
         continue;
       } catch (const Error&) {
-        if (ends_with(f, ".tailor.json")) throw;
+        // not a profile: the deployment reader says what it is or is not
       }
     }
     targets.push_back(f);
@@ -187,7 +187,10 @@ Profiles match services / containers by file name (web.json -> web) or
 --profile SERVICE=FILE; one profile and one workload always match. Each
 matched workload's seccomp profile is written as seccomp-SERVICE.json next to
 OUT (or into --seccomp-dir); for Kubernetes copy it to the kubelet's seccomp
-directory (/var/lib/kubelet/seccomp/) on each node.
+directory (/var/lib/kubelet/seccomp/) on each node (podman kube play 4.3
+reads the seccomp annotation, not the securityContext field). Compose and run
+lines name the profile by its absolute path (docker-compose 1.29 resolves a
+relative one from the current directory).
 It never loosens silently: a setting tighter than needed that the app runs
 with is kept; one it cannot run with is changed and said (stderr notes).
 
