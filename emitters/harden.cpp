@@ -653,6 +653,7 @@ struct PodPatch {  // what harden changed in one pod, for the kustomize patch
   std::vector<YAML::Node> containers, init_containers;  // patches, by name
   std::vector<YAML::Node> volumes;
   std::optional<std::string> pod_seccomp;
+  bool host_network_off = false;
 };
 
 YAML::Node seccomp_node(const std::string& file) {
@@ -883,6 +884,25 @@ K8sResult harden_k8s_docs(const AuditInput& in, const HardenOptions& o,
                         " would do (peak " + std::to_string(d.peak_tasks) +
                         " tasks): Kubernetes sets it per node (kubelet podPidsLimit)");
     }
+    // Host namespaces are the pod's. The network one goes when every container was recorded
+    // and none needed a network; the others are only said (a recording cannot show their use).
+    bool no_network = all;
+    for (const auto& m : ms) no_network = no_network && hardening_plan(m.p->profile).network_none;
+    if (scalar(pod, "hostNetwork") == "true") {
+      if (no_network) {
+        notes.push_back(k8s_loc(f.path, child(pod, "hostNetwork")) + ": " + object +
+                        ": hostNetwork: true set to false (no container used a network)");
+        pod["hostNetwork"] = false;
+        pp.host_network_off = true;
+      } else {
+        notes.push_back(k8s_loc(f.path, child(pod, "hostNetwork")) + ": " + object +
+                        ": hostNetwork: true kept: the app needs a network, likely not the host's");
+      }
+    }
+    for (const char* ns : {"hostPID", "hostIPC"})
+      if (scalar(pod, ns) == "true")
+        notes.push_back(k8s_loc(f.path, child(pod, ns)) + ": " + object + ": " + ns +
+                        ": true kept: remove it unless the app needs the host's namespace");
     if (pod_level) {
       YAML::Node psc = ensure_map(pod, "securityContext");
       psc["seccompProfile"] = seccomp_node(*files.begin());
@@ -935,6 +955,7 @@ std::string harden_kustomize(const K8sResult& k) {
     for (const auto& c : pp.containers) spec["containers"].push_back(c);
     for (const auto& v : pp.volumes) spec["volumes"].push_back(v);
     if (pp.pod_seccomp) spec["securityContext"]["seccompProfile"] = seccomp_node(*pp.pod_seccomp);
+    if (pp.host_network_off) spec["hostNetwork"] = false;
     // Nest the pod spec at its path (spec.template.spec, ...).
     YAML::Node node = spec;
     for (std::size_t i = pp.path.size(); i-- > 0;) {

@@ -523,6 +523,8 @@ spec:
       template:
         spec:
           restartPolicy: Never
+          hostNetwork: true
+          hostPID: true
           containers:
             - name: worker
               image: shop-worker:1.4
@@ -594,6 +596,10 @@ TEST_CASE("harden: Kubernetes manifest, everything else kept", "[harden]") {
   // The CronJob's one container: pod-level seccomp, nobody, its own limits.
   const json& cpod = after[2]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
   CHECK(cpod["restartPolicy"] == "Never");
+  CHECK(cpod["hostNetwork"] == false);  // the worker used unix sockets only
+  CHECK(cpod["hostPID"] == true);
+  CHECK(has_note(r, "CronJob/cleanup: hostNetwork: true set to false"));
+  CHECK(has_note(r, "CronJob/cleanup: hostPID: true kept"));
   CHECK(cpod["securityContext"]["seccompProfile"]["localhostProfile"] == "seccomp-worker.json");
   const json& wsc = cpod["containers"][0]["securityContext"];
   CHECK(wsc["runAsUser"] == 65534);
