@@ -43,26 +43,6 @@ std::map<std::string, std::string> environment() {
   return env;
 }
 
-// "registry.example/team/app:1.2@sha256:..." -> "app": how Compose and people name a service
-// after its image.
-std::string image_base(std::string image) {
-  if (auto at = image.find('@'); at != std::string::npos) image.resize(at);
-  if (auto slash = image.rfind('/'); slash != std::string::npos) image = image.substr(slash + 1);
-  if (auto colon = image.find(':'); colon != std::string::npos) image.resize(colon);
-  return image;
-}
-
-// The service a profile describes when the command line does not say: the image it was
-// recorded in, else the file's name without .json.
-std::string default_service(const Profile& p, const std::string& path) {
-  for (const auto& c : p.containers)
-    if (!c.image.empty()) return image_base(c.image);
-  std::string stem = std::filesystem::path(path).filename().string();
-  if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0)
-    stem.resize(stem.size() - 5);
-  return stem;
-}
-
 bool is_run_line(const std::vector<std::string>& targets) {
   if (targets.empty()) return false;
   const std::string prog = std::filesystem::path(targets[0]).filename().string();
@@ -98,19 +78,12 @@ int run_audit(const AuditArgs& a) {
   }
 
   for (const auto& spec : a.profiles) {
-    std::string service, path = spec;
-    if (auto eq = spec.find('=');
-        eq != std::string::npos && eq > 0 && spec.substr(0, eq).find('/') == std::string::npos) {
-      service = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
-    }
-    const bool named = !service.empty();
-    AuditProfile ap{path, service, load_profile(path)};
-    if (!named) ap.service = default_service(ap.profile, path);
-    // One profile named after nothing in the deployment: the user means the one app there.
-    const bool matches = std::any_of(in.deployment.workloads.begin(), in.deployment.workloads.end(),
-                                     [&](const Workload& w) { return w.service == ap.service; });
-    if (!named && !matches && a.profiles.size() == 1) ap.service.clear();
+    AuditProfile ap = load_audit_profile(spec);
+    // One profile that describes nothing in the deployment: the user means the one app there.
+    const bool matches = std::any_of(
+        in.deployment.workloads.begin(), in.deployment.workloads.end(),
+        [&](const Workload& w) { return profile_describes(ap, w.service, w.image, argv_of(w)); });
+    if (!ap.named && !matches && a.profiles.size() == 1) ap.service.clear();
     in.profiles.push_back(std::move(ap));
   }
 
@@ -157,9 +130,10 @@ filter tailor generate writes, a writable rootfs, network and limits.
 
 Profiles: --profile web=web.json checks service (Compose service, k8s
 container name) `web` against web.json. Without `SERVICE=`, a profile is
-matched by the image it was recorded in (base name: registry/app:1 -> app),
-else by its file name without .json; a single profile that matches no
-service is checked against every workload (said in a note).
+matched by its file name without .json (web.json -> web), else by the image
+it was recorded in (base name: registry/app:1 -> app), as tailor harden
+matches; a single profile that matches no service is checked against every
+workload (said in a note).
 
 Seccomp files the deployment names are read relative to the first file's
 directory; Kubernetes Localhost profiles live on the node and are not read.
@@ -174,13 +148,33 @@ Examples:
 
 }  // namespace
 
+AuditProfile load_audit_profile(const std::string& spec) {
+  AuditProfile ap;
+  ap.name = spec;
+  // "web=web.json", but not "./dir=x/web.json" read as a service called "./dir".
+  if (auto eq = spec.find('=');
+      eq != std::string::npos && eq > 0 && spec.substr(0, eq).find('/') == std::string::npos) {
+    ap.service = spec.substr(0, eq);
+    ap.name = spec.substr(eq + 1);
+    ap.named = true;
+  }
+  ap.profile = load_profile(ap.name);
+  if (!ap.named) {
+    ap.service = std::filesystem::path(ap.name).filename().string();
+    if (ap.service.size() > 5 && ap.service.compare(ap.service.size() - 5, 5, ".json") == 0)
+      ap.service.resize(ap.service.size() - 5);
+  }
+  return ap;
+}
+
 Command add_audit_command(CLI::App& app) {
   auto* sub = app.add_subcommand("audit", "Check a Compose file, manifest or run line");
   sub->footer(kAuditHelp);
   auto a = std::make_shared<AuditArgs>();
   sub->add_option("--profile", a->profiles,
                   "[SERVICE=]profile.json: a recorded profile to check a workload against "
-                  "(repeatable)");
+                  "(repeatable)")
+      ->allow_extra_args(false);  // one value per --profile: the targets follow
   sub->add_option("--format", a->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "markdown", "sarif"}))
       ->capture_default_str();

@@ -29,7 +29,7 @@ namespace {
 struct HardenArgs {
   std::vector<std::string> args;
   std::vector<std::string> command;      // what CLI11 did not give to `args`
-  std::vector<std::string> profile_for;  // SERVICE=FILE
+  std::vector<std::string> profile_for;  // [SERVICE=]FILE
   std::string output = "-", format = "auto", seccomp_dir;
   bool quiet = false, apparmor = false;
 };
@@ -44,12 +44,6 @@ std::string read_text(const std::string& path) {
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-// The profile's service: its file name without .json ("web.json" -> "web").
-std::string service_of(const std::string& path) {
-  std::string base = std::filesystem::path(path).filename().string();
-  return ends_with(base, ".json") ? base.substr(0, base.size() - 5) : base;
 }
 
 // A file name from a service name: "Deployment/api" cannot be one.
@@ -78,7 +72,7 @@ int run_harden(HardenArgs& a) {
     if (ends_with(f, ".json")) {
       // A tailor profile, or a manifest / inspect JSON that is not one.
       try {
-        in.profiles.push_back({f, service_of(f), load_profile(f)});
+        in.profiles.push_back(load_audit_profile(f));
         continue;
       } catch (const Error&) {
         // not a profile: the deployment reader says what it is or is not
@@ -86,12 +80,7 @@ int run_harden(HardenArgs& a) {
     }
     targets.push_back(f);
   }
-  for (const auto& pf : a.profile_for) {
-    const auto eq = pf.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error("harden: --profile takes SERVICE=FILE, not \"" + pf.substr(0, 60) + "\"");
-    in.profiles.push_back({pf.substr(eq + 1), pf.substr(0, eq), load_profile(pf.substr(eq + 1))});
-  }
+  for (const auto& pf : a.profile_for) in.profiles.push_back(load_audit_profile(pf));
   if (in.profiles.empty()) throw Error("harden: no tailor profile given (PROFILE.json)");
   if (run_line.empty() == targets.empty())
     throw Error(targets.empty() ? "harden: nothing to harden: give a Compose file, a Kubernetes "
@@ -155,7 +144,7 @@ int run_harden(HardenArgs& a) {
   for (const auto& p : in.profiles)
     if (!used.count(p.name) && run_line.empty())
       std::fprintf(stderr,
-                   "tailor: harden: %s matched no service or container (by name; "
+                   "tailor: harden: %s matched no service or container (by name or image; "
                    "--profile SERVICE=FILE names one)\n",
                    p.name.c_str());
   for (const auto& n : r.notes) std::fprintf(stderr, "tailor: harden: %s\n", n.c_str());
@@ -183,8 +172,10 @@ pids/memory/nofile limits, network), each with the reason:
                      --format kustomize: a strategic-merge patch per object
   -- docker run ...  the same command, tightened; volumes, ports, environment,
                      entrypoint and command kept
-Profiles match services / containers by file name (web.json -> web) or
---profile SERVICE=FILE; one profile and one workload always match. Each
+Profiles match services / containers as tailor audit matches them: by
+--profile SERVICE=FILE, by file name (web.json -> web), else by the image the
+profile was recorded in (registry/app:1 -> app); one profile and one workload
+always match. Each
 matched workload's seccomp profile is written as seccomp-SERVICE.json next to
 OUT (or into --seccomp-dir); for Kubernetes copy it to the kubelet's seccomp
 directory (/var/lib/kubelet/seccomp/) on each node (podman kube play 4.3
@@ -221,7 +212,7 @@ Command add_harden_command(CLI::App& app) {
   sub->add_option("--seccomp-dir", a->seccomp_dir,
                   "Where the seccomp profiles go (default: next to OUT, or .)");
   sub->add_option("--profile", a->profile_for,
-                  "SERVICE=FILE: the profile of that service (repeatable)")
+                  "[SERVICE=]FILE: the profile of that service (repeatable)")
       ->allow_extra_args(false);  // one value per --profile: the files follow
   sub->add_flag("--apparmor", a->apparmor,
                 "Also write an AppArmor profile per workload (apparmor-SERVICE, load it with "

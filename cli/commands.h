@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "tailor/audit.h"
 #include "tailor/profile.h"
 
 namespace tailor::cli {
@@ -33,5 +34,10 @@ void merge_moved(Profile& into, Profile&& from);
 
 // record --static: analyses every ELF executable the recording saw run (cmd_analyze.cpp).
 Profile analyze_recorded_executables(const Profile& recorded, bool quiet);
+
+// `[SERVICE=]PROFILE.json` as audit and harden take it: the service the user named, else the
+// file's name without .json; profile_describes() also matches the image it was recorded in
+// (cmd_audit.cpp).
+AuditProfile load_audit_profile(const std::string& spec);
 
 }  // namespace tailor::cli

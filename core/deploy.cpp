@@ -463,14 +463,6 @@ bool parse_nofile(std::string_view s, Workload& w) {
   return true;
 }
 
-std::string image_base_name(std::string_view image) {
-  if (auto at = image.find('@'); at != std::string_view::npos) image = image.substr(0, at);
-  if (auto slash = image.rfind('/'); slash != std::string_view::npos)
-    image = image.substr(slash + 1);
-  if (auto colon = image.find(':'); colon != std::string_view::npos) image = image.substr(0, colon);
-  return std::string(image);
-}
-
 }  // namespace deploy_detail
 
 using namespace deploy_detail;
@@ -583,6 +575,20 @@ Deployment read_deployment(const std::vector<DeployFile>& files,
       break;
   }
   fail_at(SourceLoc{files[0].path, 0, 0}, "cannot read this file");
+}
+
+std::vector<std::string> argv_of(const Workload& w) {
+  std::vector<std::string> v = w.entrypoint;
+  v.insert(v.end(), w.command.begin(), w.command.end());
+  return v;
+}
+
+std::string image_base_name(std::string_view image) {
+  if (auto at = image.find('@'); at != std::string_view::npos) image = image.substr(0, at);
+  if (auto slash = image.rfind('/'); slash != std::string_view::npos)
+    image = image.substr(slash + 1);
+  if (auto colon = image.find(':'); colon != std::string_view::npos) image = image.substr(0, colon);
+  return std::string(image);
 }
 
 }  // namespace tailor

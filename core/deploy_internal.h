@@ -85,7 +85,4 @@ std::optional<PortMapping> parse_port_short(std::string_view s);
 // "1024" or "1024:2048" (soft[:hard]).
 bool parse_nofile(std::string_view s, Workload& w);
 
-// The image's base name: "registry:5000/org/app:1.2@sha256:..." -> "app".
-std::string image_base_name(std::string_view image);
-
 }  // namespace tailor::deploy_detail

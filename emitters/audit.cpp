@@ -49,13 +49,25 @@ bool AuditResult::fails(Severity fail_on) const {
                      [&](const Finding& f) { return f.severity >= fail_on; });
 }
 
+bool profile_describes(const AuditProfile& p, const std::string& service, const std::string& image,
+                       const std::vector<std::string>& argv) {
+  if (!p.service.empty() && p.service == service) return true;
+  if (p.named || image.empty()) return false;
+  const std::string base = image_base_name(image);
+  return std::any_of(p.profile.containers.begin(), p.profile.containers.end(), [&](const auto& c) {
+    return !c.image.empty() && image_base_name(c.image) == base && c.command == argv;
+  });
+}
+
 namespace {
 
-// The profile a workload is checked against: its own by service name, else the one profile
-// given without a service, else none.
+// The profile a workload is checked against: its own (profile_describes, by service name first),
+// else the one profile given without a service, else none.
 const AuditProfile* match(const AuditInput& in, const Workload& w) {
   for (const auto& p : in.profiles)
     if (!p.service.empty() && p.service == w.service) return &p;
+  for (const auto& p : in.profiles)
+    if (profile_describes(p, w.service, w.image, argv_of(w))) return &p;
   if (in.profiles.size() == 1 && in.profiles[0].service.empty()) return &in.profiles[0];
   return nullptr;
 }

@@ -192,11 +192,23 @@ void check_privileged(const Workload& w, const RuleContext&, const AuditRule& r,
         loc(w, {"privileged"}));
 }
 
-void check_cap_add(const Workload& w, const RuleContext&, const AuditRule& r, Out& out) {
+void check_cap_add(const Workload& w, const RuleContext& ctx, const AuditRule& r, Out& out) {
   for (const auto& c : w.cap_add) {
     const SourceLoc at = loc(w, {("cap_add " + c).c_str(), "cap_add"});
+    // A dangerous capability the recording shows the app exercising is the least it can run
+    // with: a high finding there would ask for a fix that breaks it (TL202's reverse). It stays
+    // visible, as info, so a reviewer still sees what the grant reaches.
+    const std::string* why = nullptr;
+    if (ctx.plan)
+      for (const auto& [cap, reason] : ctx.plan->caps)
+        if (cap == c) why = &reason;
     if (c == "ALL")
       add(out, r, w, Severity::kCritical, "adds ALL capabilities", at);
+    else if (why && dangerous_cap(c))
+      add(out, r, w, Severity::kInfo,
+          "adds " + c + ", which the profile shows the app needs (" + *why + ")", at);
+    else if (why)
+      continue;  // needed and harmless outside the container: the grant the fix asks for
     else if (dangerous_cap(c))
       add(out, r, w, Severity::kHigh,
           "adds " + c + ", a capability that reaches past the container", at);

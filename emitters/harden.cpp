@@ -72,12 +72,16 @@ std::string where(const Workload& w, const std::string& field) {
   return l.empty() ? w.name : l;
 }
 
-// The profile for a workload named `service`: the one whose service it is, else the only
-// profile when it names no service or there is one workload to give it to.
+// The profile for a workload named `service` running `image`: the one that describes it
+// (profile_describes, as tailor audit matches), else the only profile when it names no service
+// or there is one workload to give it to.
 const AuditProfile* profile_for(const AuditInput& in, const std::string& service,
+                                const std::string& image, const std::vector<std::string>& argv,
                                 std::size_t workloads) {
   for (const auto& p : in.profiles)
     if (!p.service.empty() && p.service == service) return &p;
+  for (const auto& p : in.profiles)
+    if (profile_describes(p, service, image, argv)) return &p;
   if (in.profiles.size() == 1 && (in.profiles[0].service.empty() || workloads == 1))
     return &in.profiles[0];
   return nullptr;
@@ -149,12 +153,24 @@ std::string scalar(const YAML::Node& n, const std::string& key) {
   YAML::Node c = child(n, key);
   return c.IsScalar() ? c.Scalar() : "";
 }
+// A container's command and args, the words it runs with (as argv_of() of its Workload).
+std::vector<std::string> words(const YAML::Node& container) {
+  std::vector<std::string> out;
+  for (const char* key : {"command", "args"}) {
+    YAML::Node l = child(container, key);
+    if (!l.IsSequence()) continue;
+    for (const auto& w : l)
+      if (w.IsScalar()) out.push_back(w.Scalar());
+  }
+  return out;
+}
 
 // ---- Compose override ---------------------------------------------------------------------------
 
 struct ComposeOut {
   Yaml y;
-  std::vector<std::pair<std::string, std::string>> named_volumes;  // name, dir
+  // name -> dir; two services given one profile share the volume, declared once
+  std::map<std::string, std::string> named_volumes;
 };
 
 // Whether any of the Compose files gives `service` a `networks:` list, which Compose refuses
@@ -266,7 +282,7 @@ void compose_service(ComposeOut& out, const Workload& w, const HardeningPlan& d,
       const std::string& name = d.volume_names.at(v);
       y.line(6, "- " + yaml_quote(name + ":" + v),
              "written outside temp/run/cache: a named volume, kept across runs");
-      out.named_volumes.push_back({name, v});
+      out.named_volumes.emplace(name, v);
     }
   }
   for (const auto& m : w.mounts)
@@ -396,7 +412,8 @@ std::string harden_compose(const AuditInput& in, const HardenOptions& o,
   out.y.comment(0, "what the base grants there cannot be taken away here (tailor harden says so).");
   bool any = false;
   for (const auto& w : in.deployment.workloads) {
-    const AuditProfile* p = profile_for(in, w.service, in.deployment.workloads.size());
+    const AuditProfile* p =
+        profile_for(in, w.service, w.image, argv_of(w), in.deployment.workloads.size());
     if (!p) {
       notes.push_back(loc(w.at).empty()
                           ? w.service + ": no profile: left as it is"
@@ -434,7 +451,7 @@ std::string harden_run_line(const AuditInput& in, const HardenOptions& o,
   const std::size_t image_at = argv.size() - r->command.size() - 1;
   const std::string service =
       in.deployment.workloads.empty() ? "" : in.deployment.workloads.front().service;
-  const AuditProfile* prof = profile_for(in, service, 1);
+  const AuditProfile* prof = profile_for(in, service, r->image, r->command, 1);
   if (!prof) throw Error("harden: no profile for the run line");
   const HardeningPlan d = hardening_plan(prof->profile);
   const std::set<std::string> need = plan_caps(d);
@@ -851,7 +868,8 @@ K8sResult harden_k8s_docs(const AuditInput& in, const HardenOptions& o,
       YAML::Node l = child(pod, list);
       if (!l.IsSequence()) continue;
       for (auto c : l) {
-        const AuditProfile* p = profile_for(in, scalar(c, "name"), total);
+        const AuditProfile* p =
+            profile_for(in, scalar(c, "name"), scalar(c, "image"), words(c), total);
         if (!p) {
           all = false;
           notes.push_back(k8s_loc(f.path, c) + ": " + object + ": " +

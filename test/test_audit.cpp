@@ -441,6 +441,55 @@ TEST_CASE("audit: rules against a real recording", "[audit]") {
     CHECK(f[0].at.line == 30);
     CHECK(of_rule(r, "TL202").empty());  // CHOWN comes from the default set
   }
+  SECTION("a dangerous capability the app needs is info, one it does not need stays high") {
+    Workload w = base;
+    w.cap_add = {"CHOWN", "NET_BIND_SERVICE", "DAC_OVERRIDE"};
+    const AuditResult r = audit(with_profile(w, p));
+    INFO(all_of(r));
+    const auto f = of_rule(r, "TL102");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].severity == Severity::kHigh);
+    CHECK(f[0].message.find("DAC_OVERRIDE") != std::string::npos);
+    // Once the profile shows DAC_OVERRIDE exercised, its grant is the least the app runs with;
+    // without a profile tailor cannot know that and keeps it high.
+    Workload needs_dac = base;
+    needs_dac.cap_add = {"DAC_OVERRIDE"};
+    Profile q = p;
+    q.capabilities["CAP_DAC_OVERRIDE"];
+    const HardeningPlan qplan = hardening_plan(q);
+    const bool planned = std::any_of(qplan.caps.begin(), qplan.caps.end(),
+                                     [](const auto& c) { return c.first == "DAC_OVERRIDE"; });
+    REQUIRE(planned);
+    const auto g = of_rule(audit(with_profile(needs_dac, q)), "TL102");
+    REQUIRE(g.size() == 1);
+    CHECK(g[0].severity == Severity::kInfo);
+    CHECK(g[0].message.find("the profile shows the app needs") != std::string::npos);
+    const auto h = of_rule(audit(input_of(DeployKind::kCompose, {needs_dac})), "TL102");
+    REQUIRE(h.size() == 1);
+    CHECK(h[0].severity == Severity::kHigh);
+  }
+  SECTION("a profile matches by service name, else by the image it was recorded in") {
+    Workload w = base;
+    w.service = w.name = "frontend";
+    w.image = "registry.example/team/port80:2.0";
+    Profile q = p;
+    AuditInput in = with_profile(w, q, "port80");
+    CHECK(audit(in).unmatched == std::vector<std::string>{"frontend"});
+    in.profiles[0].profile.containers.insert({"docker", "port80:1.9", {}});
+    CHECK(audit(in).unmatched.empty());
+    CHECK(profile_describes(in.profiles[0], "frontend", w.image, {}));
+    CHECK(!profile_describes(in.profiles[0], "frontend", "registry.example/team/other:2.0", {}));
+    // The same image running another command (a sidecar) is another program.
+    CHECK(!profile_describes(in.profiles[0], "frontend", w.image, {"sh", "-c", "true"}));
+    in.profiles[0].profile.containers = {{"docker", "port80:1.9", {"/bin/port80", "/srv"}}};
+    CHECK(profile_describes(in.profiles[0], "frontend", w.image, {"/bin/port80", "/srv"}));
+    CHECK(!profile_describes(in.profiles[0], "frontend", w.image, {}));
+    in.profiles[0].profile.containers = {{"docker", "port80:1.9", {}}};
+    // Named by the user for another service, the image does not override the name.
+    in.profiles[0].named = true;
+    CHECK(!profile_describes(in.profiles[0], "frontend", w.image, {}));
+    CHECK(audit(in).unmatched == std::vector<std::string>{"frontend"});
+  }
   SECTION("a non-root user cannot use the capabilities") {
     Workload w = base;
     w.user = "1000";
@@ -853,6 +902,11 @@ TEST_CASE("audit CLI: against a recorded profile and the seccomp file the deploy
   CHECK(r.out.find("deploy/compose.yml:8:9: critical TL203 web: seccomp/web.json denies") !=
         std::string::npos);
 
+  // --profile takes one value: the files follow it directly.
+  r = audit_in(t.path(), "--profile web=port80.json deploy/compose.yml");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("critical TL202 web") != std::string::npos);
   // Named after no service, the one profile is checked against every workload (a note says so).
   r = audit_in(t.path(), "--profile port80.json --fail-on none deploy/compose.yml");
   CHECK(r.status == 0);

@@ -54,7 +54,17 @@ struct AuditProfile {
   std::string name;     // the file name, for messages
   std::string service;  // which workload(s) it describes
   Profile profile;
+  bool named = false;  // the user gave the service (--profile SERVICE=FILE)
 };
+
+// Whether `p` describes the workload called `service` that runs `argv` (its entrypoint and
+// command as written, empty: the image's own) in `image`. audit and harden match the same way:
+// the profile's service (given by the user, else its file name without .json) is the workload's;
+// or, unless the user named a service, the profile was recorded in a container of the same image
+// (by base name: registry/team/api:1.4 and api:1.5 are one) running the same command, so that a
+// sidecar started from the app's image with another command is not taken for the app.
+bool profile_describes(const AuditProfile& p, const std::string& service, const std::string& image,
+                       const std::vector<std::string>& argv);
 
 struct AuditInput {
   Deployment deployment;

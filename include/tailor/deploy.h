@@ -173,4 +173,11 @@ Deployment read_deployment(const std::vector<DeployFile>& files,
 // "256Mi", "1.5G", "1000000" (bytes), "100k". nullopt if it is not one.
 std::optional<std::uint64_t> parse_memory_bytes(std::string_view s);
 
+// What the container runs, as written: entrypoint then command (empty: the image's own).
+std::vector<std::string> argv_of(const Workload& w);
+
+// The image's base name, how people and Compose name a service after its image:
+// "registry:5000/org/app:1.2@sha256:..." -> "app".
+std::string image_base_name(std::string_view image);
+
 }  // namespace tailor
