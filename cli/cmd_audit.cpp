@@ -31,6 +31,7 @@ struct AuditArgs {
   std::vector<std::string> ignore;
   std::vector<std::string> targets;
   std::string format = "text", fail_on = "high", output = "-";
+  bool list_rules = false;
 };
 
 std::map<std::string, std::string> environment() {
@@ -59,6 +60,11 @@ int run_audit(const AuditArgs& a) {
   std::optional<Severity> fail_on;
   if (a.fail_on != "none") fail_on = severity_from_name(a.fail_on);
   const AuditFormat format = *audit_format_from_name(a.format);
+  if (a.list_rules) {
+    if (!a.targets.empty()) throw Error("audit: --list-rules takes no files");
+    write_file_atomic(a.output, render_audit_rules(format));
+    return 0;
+  }
 
   for (const auto& id : a.ignore)
     if (std::none_of(audit_rules().begin(), audit_rules().end(),
@@ -184,8 +190,9 @@ Command add_audit_command(CLI::App& app) {
   sub->add_option("--ignore", a->ignore, "A rule id not to report (repeatable)");
   sub->add_option("-o,--output", a->output, "Write here (atomically; '-' = stdout)")
       ->capture_default_str();
-  sub->add_option("targets", a->targets, "Deployment files, or -- docker|podman run ...")
-      ->required();
+  sub->add_flag("--list-rules", a->list_rules,
+                "Print the rules (id, severity, title, what each follows, the fix) and exit");
+  sub->add_option("targets", a->targets, "Deployment files, or -- docker|podman run ...");
   sub->positionals_at_end();
   return {sub, [a] {
             check_output_dir(a->output);

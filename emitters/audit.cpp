@@ -406,4 +406,41 @@ std::string render_audit(const AuditResult& r, const AuditInput& in, AuditFormat
   return render_text(r, in);
 }
 
+std::string render_audit_rules(AuditFormat f) {
+  const auto& rules = audit_rules();
+  switch (f) {
+    case AuditFormat::kJson: {
+      json j = json::array();
+      for (const auto& r : rules)
+        j.push_back({{"id", r.id},
+                     {"severity", severity_name(r.severity)},
+                     {"title", r.title},
+                     {"reference", r.reference},
+                     {"fix", r.fix},
+                     {"needs_profile", r.needs_profile}});
+      return j.dump(2) + "\n";
+    }
+    case AuditFormat::kMarkdown: {
+      std::string out = "| Rule | Severity | Title | Follows | Fix |\n|---|---|---|---|---|\n";
+      for (const auto& r : rules)
+        out += "| " + std::string(r.id) + " | " + std::string(severity_name(r.severity)) + " | " +
+               cell(std::string(r.title)) + " | " + cell(std::string(r.reference)) + " | " +
+               cell(std::string(r.fix)) + " |\n";
+      return out;
+    }
+    case AuditFormat::kSarif:
+      return render_sarif(AuditResult{});  // the rules as the driver's, no results
+    case AuditFormat::kText:
+      break;
+  }
+  std::string out;
+  for (const auto& r : rules)
+    out += std::string(r.id) + "  " + std::string(severity_name(r.severity)) +
+           std::string(9 - severity_name(r.severity).size(), ' ') + std::string(r.title) +
+           (r.needs_profile ? "  [needs a profile]" : "") +
+           "\n      follows: " + std::string(r.reference) + "\n      fix: " + std::string(r.fix) +
+           "\n";
+  return out;
+}
+
 }  // namespace tailor

@@ -858,6 +858,30 @@ TEST_CASE("audit CLI: findings, formats and exit codes", "[audit]") {
         0);
 }
 
+TEST_CASE("audit CLI: --list-rules prints the table", "[audit]") {
+  TempDir t;
+  auto r = audit_in(t.path(), "--list-rules --format json");
+  REQUIRE(r.status == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j.size() == audit_rules().size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    CHECK(j[i]["id"] == std::string(audit_rules()[i].id));
+    CHECK(j[i]["severity"] == std::string(severity_name(audit_rules()[i].severity)));
+    CHECK(!j[i]["fix"].get<std::string>().empty());
+  }
+  r = audit_in(t.path(), "--list-rules --format markdown");
+  CHECK(r.status == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') ==
+        static_cast<long>(audit_rules().size()) + 2);
+  r = audit_in(t.path(), "--list-rules");
+  CHECK(r.out.find("TL202  critical Capabilities the app needs are denied  [needs a profile]") !=
+        std::string::npos);
+  CHECK(audit_in(t.path(), "--list-rules compose.yml").status == 2);
+  r = audit_in(t.path(), "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("nothing to audit") != std::string::npos);
+}
+
 TEST_CASE("audit CLI: a docker run line", "[audit]") {
   TempDir t;
   auto r = audit_in(t.path(), "-- docker run --rm --privileged --pid host alpine:3 true");

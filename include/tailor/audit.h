@@ -98,6 +98,9 @@ std::optional<AuditFormat> audit_format_from_name(std::string_view s);
 // the findings and counts; markdown: a table for a pull request; sarif: SARIF 2.1.0 with one
 // run, the rules as reportingDescriptors and each finding at its file and line.
 std::string render_audit(const AuditResult& r, const AuditInput& in, AuditFormat f);
+// The rule table itself (`tailor audit --list-rules`): id, severity, title, what it follows and
+// the fix; SARIF gives the rules as its driver's with no results.
+std::string render_audit_rules(AuditFormat f);
 
 // ---- harden -----------------------------------------------------------------------------------
 
