@@ -1,11 +1,12 @@
 // samples/ci/: the local drift-check script, run for real on the ci_app sample the way a CI job
 // runs it — first to make the committed profile, then unchanged (passes), then after the app
 // changed to make one new syscall (fails, naming it). The workflow files are checked to be YAML
-// that runs this same script.
+// that runs this same script; the workflow's audit step is run as written, and its SARIF read.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -136,4 +137,57 @@ TEST_CASE("ci: the workflow files are YAML and run the script", "[ci]") {
     INFO(parsed.err);
     CHECK(parsed.status == 0);
   }
+}
+
+// The "Audit the deployment" steps exactly as the workflows write them (taken out of the YAML
+// with PyYAML and run with sh), on the repository layout they expect: a compose file and the
+// profile the drift check just recorded. What GitHub's upload-sarif reads must be SARIF 2.1.0
+// with each finding at a line of compose.yml; GitLab keeps the Markdown as an artifact.
+TEST_CASE("ci: the workflows' audit steps run as written", "[ci]") {
+  if (run({"python3", "-c", "import yaml"}).status != 0) {
+    WARN("SKIPPED: python3 with PyYAML is needed to take the step out of the workflow");
+    return;
+  }
+  TempDir t;
+  const std::string work = t / "work";
+  fs::create_directories(work);
+  REQUIRE(ci({"-p", t / "tailor-profile.json", "-o", t / "tailor-recorded.json", "--",
+              sample("ci_app"), work})
+              .status == 0);
+  {
+    std::ofstream(t / "compose.yml") << "services:\n"
+                                        "  app:\n"
+                                        "    image: registry.example/ci_app:1\n"
+                                        "    privileged: true\n";
+  }
+  const std::string dir = std::string(TAILOR_SOURCE_DIR) + "/samples/ci/";
+  const char* extract = R"(import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+jobs = doc["jobs"].values() if "jobs" in doc else [doc["tailor-drift"]]
+for job in jobs:
+    for step in job.get("steps", []):
+        if step.get("name") == "Audit the deployment":
+            print(step["run"])
+    for line in job.get("after_script", []):
+        if "audit" in line:
+            print(line)
+)";
+  for (const char* f : {"github-actions.yml", "gitlab-ci.yml"}) {
+    INFO(f);
+    auto step = run({"python3", "-c", extract, dir + f});
+    REQUIRE(step.status == 0);
+    REQUIRE(step.out.find("audit") != std::string::npos);
+    auto r = run({"env", "TAILOR=" + tailor_bin(), "TAILOR_PROFILE=tailor-profile.json",
+                  "TAILOR_DEPLOY=compose.yml", "sh", "-c", "cd '" + t.path() + "' && " + step.out},
+                 60);
+    INFO(step.out << r.out << r.err);
+    REQUIRE(r.status == 0);
+  }
+  const std::string sarif = read_text(t / "tailor-audit.sarif");
+  CHECK(sarif.find("\"version\": \"2.1.0\"") != std::string::npos);
+  CHECK(sarif.find("\"ruleId\": \"TL101\"") != std::string::npos);
+  CHECK(sarif.find("\"uri\": \"compose.yml\"") != std::string::npos);
+  CHECK(sarif.find("\"startLine\": 4") != std::string::npos);
+  const std::string md = read_text(t / "tailor-audit.md");
+  CHECK(md.find("TL101") != std::string::npos);
 }
