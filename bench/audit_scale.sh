@@ -125,6 +125,7 @@ median() {
   done
   printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
 }
+secs() { [ "$1" = - ] || printf ' s'; }
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
 has_pyyaml=0; python3 -c 'import yaml' 2>/dev/null && has_pyyaml=1
 has_compose=0; command -v docker-compose >/dev/null && has_compose=1
@@ -138,16 +139,16 @@ for n in $sizes; do
     size=$(du -k "$f" | cut -f1)
     # Each command once for real first: a failing command must not be timed as a fast one.
     svc=svc0; [ $kind = k8s ] && svc=app
-    "$tailor" audit --fail-on none --profile "$W/app.json" "$f" >/dev/null &&
-      "$tailor" harden -q --profile "$svc=$W/app.json" "$f" -o "$W/hardened.yml" --seccomp-dir "$W" ||
-      { echo "audit_scale: tailor failed on $f" >&2; exit 1; }
+    "$tailor" audit --fail-on none --profile "$W/app.json" "$f" >/dev/null 2>"$W/err" &&
+      "$tailor" harden -q --profile "$svc=$W/app.json" "$f" -o "$W/hardened.yml" --seccomp-dir "$W" 2>"$W/err" ||
+      { echo "audit_scale: tailor failed on $f:" >&2; tail -3 "$W/err" >&2; exit 1; }
     a=$(median "$tailor" audit --fail-on none "$f")
     p=$(median "$tailor" audit --fail-on none --profile "$W/app.json" "$f")
     h=$(median "$tailor" harden -q --profile "$svc=$W/app.json" "$f" -o "$W/hardened.yml" --seccomp-dir "$W")
     y="-" c="-"
     [ $has_pyyaml = 1 ] && y=$(median python3 -c 'import sys, yaml; list(yaml.safe_load_all(open(sys.argv[1])))' "$f")
     [ $has_compose = 1 ] && [ $kind = compose ] && c=$(median docker-compose -f "$f" config -q)
-    rows+=("| $kind | $n | ${size} KiB | $a s | $p s | $h s | $c | $y | $( [ "$y" != - ] && ratio "$p" "$y" || echo -) |")
+    rows+=("| $kind | $n | ${size} KiB | $a s | $p s | $h s | $c$(secs "$c") | $y$(secs "$y") | $( [ "$y" != - ] && ratio "$p" "$y" || echo -) |")
   done
 done
 
