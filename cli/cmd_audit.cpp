@@ -187,7 +187,8 @@ Command add_audit_command(CLI::App& app) {
   sub->add_option("--fail-on", a->fail_on, "Lowest severity that makes the exit status 1")
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "none"}))
       ->capture_default_str();
-  sub->add_option("--ignore", a->ignore, "A rule id not to report (repeatable)");
+  sub->add_option("--ignore", a->ignore, "A rule id not to report (repeatable)")
+      ->allow_extra_args(false);
   sub->add_option("-o,--output", a->output, "Write here (atomically; '-' = stdout)")
       ->capture_default_str();
   sub->add_flag("--list-rules", a->list_rules,
