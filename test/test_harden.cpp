@@ -779,7 +779,9 @@ TEST_CASE("harden: a recorded app runs from its hardened Compose project and Pod
                        60);
     INFO("audit: " << audited.out << audited.err);
     REQUIRE(audited.status == 0);
-    for (const auto& f : json::parse(audited.out)["findings"]) {
+    // Named: a range-for over a member of a temporary would read freed memory.
+    const auto report = json::parse(audited.out);
+    for (const auto& f : report["findings"]) {
       if (f["workload"] != "app") continue;
       const std::string rule = f["rule"];
       INFO(rule << " " << f["message"]);
