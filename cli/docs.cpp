@@ -414,10 +414,12 @@ std::string zsh_completion(const CLI::App& app) {
              "            && ret=0 ;;\n";
   }
   std::string top;
+  // --help and --version end the command line; zsh expands {a,b} only for two names or more.
   for (const auto& d : options_of(app))
     if (!d.positional)
-      top += "    '(- :)'{" + join(d.names, ",") + "}'[" + zsh_desc(d.o->get_description()) +
-             "]' \\\n";
+      top += "    '(- :)'" +
+             (d.names.size() > 1 ? "{" + join(d.names, ",") + "}" : d.names.front()) + "'[" +
+             zsh_desc(d.o->get_description()) + "]' \\\n";
   const std::string n = app.get_name();
   return "#compdef " + n + "\n# zsh completion for " + n + ", written by `" + n +
          " --completion-dir` from its command line\n"
