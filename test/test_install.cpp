@@ -258,32 +258,38 @@ TEST_CASE("completion: zsh", "[completion]") {
   // A real completion: zsh's completion system drives the function in an interactive shell on
   // a pseudo-terminal (zpty), and what it lists is read back.
   const std::string driver = t / "drive.zsh";
+  // Output is awaited, not slept for: "READY" shows once compinit is done (the echoed input
+  // reads RE""ADY), then the listing is read until it holds what is expected ($3) or 20 s pass.
   std::ofstream(driver) << R"(zmodload zsh/zpty
 zpty z 'zsh -f -i'
 zpty -w z "PROMPT='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; LISTMAX=0"
-sleep 2
+zpty -w z 'print -r RE""ADY'
+zpty -r -m z line '*READY*'
 zpty -w -n z "$2"$'\t'
-sleep 2
 out=
-while zpty -r -t z line; do out+=$line; done
+for i in {1..100}; do
+  while zpty -r -t z line; do out+=$line; done
+  [[ $out == *$3* ]] && break
+  sleep 0.2
+done
 print -r -- "$out"
 zpty -d z
 )";
-  auto complete_zsh = [&](const std::string& line) {
-    const RunResult r = run({"timeout", "20", "zsh", "-f", driver, t / "c", line}, 30);
+  auto complete_zsh = [&](const std::string& line, const std::string& expect) {
+    const RunResult r = run({"timeout", "60", "zsh", "-f", driver, t / "c", line, expect}, 70);
     INFO(r.err);
     return r.out;
   };
-  const std::string flags = complete_zsh("tailor generate --flags ");
+  const std::string flags = complete_zsh("tailor generate --flags ", "podman");
   INFO(flags);
   for (const char* v : {"docker", "podman", "compose", "k8s"})
     CHECK(flags.find(v) != std::string::npos);
-  const std::string formats = complete_zsh("tailor audit --format ");
+  const std::string formats = complete_zsh("tailor audit --format ", "sarif");
   INFO(formats);
   for (const char* v : {"text", "json", "markdown", "sarif"})
     CHECK(formats.find(v) != std::string::npos);
-  CHECK(complete_zsh("tailor gen").find("generate") != std::string::npos);
-  CHECK(complete_zsh("tailor record --back").find("--backend") != std::string::npos);
+  CHECK(complete_zsh("tailor gen", "generate").find("generate") != std::string::npos);
+  CHECK(complete_zsh("tailor record --back", "--backend").find("--backend") != std::string::npos);
 }
 
 TEST_CASE("version: tailor --version names the git revision it was built from", "[version]") {
