@@ -22,6 +22,10 @@ struct Command {
 // run whose result cannot be written is the worst kind of failure. "-" and "" pass.
 void check_output_dir(const std::string& out);  // main.cpp
 
+// The git revision tailor was built from ("1a2b3c4", "1a2b3c4-dirty" or "unknown"), for
+// --version: git_revision.cpp, written at build time by cmake/GitRevision.cmake.
+extern const char* const kGitRevision;
+
 Command add_diff_command(CLI::App& app);     // cmd_diff.cpp
 Command add_merge_command(CLI::App& app);    // cmd_diff.cpp
 Command add_run_command(CLI::App& app);      // cmd_run.cpp

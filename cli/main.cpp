@@ -10,6 +10,7 @@
 #include <set>
 
 #include "commands.h"
+#include "docs.h"
 #include "tailor/emitters.h"
 #include "tailor/error.h"
 #include "tailor/profile.h"
@@ -82,10 +83,13 @@ Recording a container (needs the bpf backend):
            complete one. If tailor dies, the container runs on (not killed).
            Exits with the container's exit code, or 0 if it still runs.
 
-tailor exits with CMD's exit status (128+N if it was killed by signal N).
 Signals sent to tailor are passed on to CMD; a terminal's Ctrl-C reaches CMD
 directly. If tailor is killed, CMD is killed with it (PTRACE_O_EXITKILL, or
 under notify and bpf a watchdog process).
+
+Exit status: CMD's (128+N if it was killed by signal N); 2 usage error or bad
+input file, 124 the eBPF recorder lost events (no profile written), 125 tracing
+could not be set up, 126 CMD could not be executed, 127 CMD was not found.
 
 Examples:
   tailor record -- ./myserver --port 8080
@@ -507,10 +511,19 @@ Examples:
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tailor: least-privilege security profiles from what a program really does"};
-  app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION);
+  // Named, not after argv[0]: the man pages and completions written from this model say "tailor".
+  CLI::App app{"tailor: least-privilege security profiles from what a program really does",
+               "tailor"};
+  app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION + " (git " +
+                                        tailor::cli::kGitRevision + ")");
   app.require_subcommand(1);
-  app.footer(R"(Examples:
+  app.footer(R"(Exit status: record and run exit with the command's status (128+N if it was
+killed by signal N); diff and audit with 0, or 1 when something reaches
+--fail-on; every command with 2 on a usage error or a bad input file, 124 when
+the eBPF recorder lost events, 125 when tracing could not be set up, 126 when
+the command could not be executed and 127 when it was not found.
+
+Examples:
   tailor record -o app.json -- ./app --selftest
   tailor generate app.json --seccomp seccomp.json --apparmor app.aa --flags docker
   tailor show app.json
@@ -587,11 +600,33 @@ int main(int argc, char** argv) {
   };
   // clang-format on
 
+  // Hidden: the build writes the man pages and shell completions from this very model
+  // (cli/docs.cpp). Option callbacks run before CLI11 checks that a subcommand was given; the
+  // last one to run ends the parse as --help does.
+  int docs_written = 0;
+  CLI::Option* docs_opts[2] = {};
+  auto docs = [&](void (*write)(const CLI::App&, const std::string&)) {
+    return [&, write](const std::string& dir) {
+      write(app, dir);
+      if (++docs_written == (docs_opts[0]->count() > 0) + (docs_opts[1]->count() > 0))
+        throw CLI::Success();
+    };
+  };
+  docs_opts[0] =
+      app.add_option_function<std::string>("--man-dir", docs(tailor::cli::write_man_pages))
+          ->group("");
+  docs_opts[1] =
+      app.add_option_function<std::string>("--completion-dir", docs(tailor::cli::write_completions))
+          ->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : tailor::kExitUsage;
+  } catch (const tailor::Error& e) {
+    std::fprintf(stderr, "tailor: %s\n", e.what());
+    return e.code();
   }
 
   try {

@@ -47,6 +47,10 @@ PACKAGES=(
   # tailor analyze: a Go sample (x86_64 and arm64), and lld to link an aarch64 shared object
   # from clang's cross-compiled code (no aarch64 gcc or libraries are needed)
   golang-go lld
+  # install: the .deb (dpkg-shlibdeps computes its Depends) installed into a fresh debootstrap
+  # root, man pages checked with man and groff, zsh completion checked by zsh, --version's git
+  # revision (test [version])
+  dpkg-dev debootstrap man-db groff-base zsh git
 )
 
 section() {
