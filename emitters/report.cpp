@@ -240,7 +240,7 @@ std::string label(Cls c, const std::string& baseline) {
     case Cls::kStatic:
       return "reachable only statically (untested)";
     case Cls::kRuntime:
-      return "allowed by tailor, not used by the app (runtime, exit paths)";
+      return "allowed by tailor, not used here (runtime, exit, other arch)";
     case Cls::kRemoved:
       return "allowed by " + baseline + ", removed by tailor";
     case Cls::kDenied:
@@ -317,8 +317,10 @@ std::string cell_title(const Cell& c, const std::string& arch, const std::string
       t += c.in_filter ? "; tailor's filter allows it" : "; its architecture is not in the filter";
       break;
     case Cls::kRuntime:
-      t += "allowed by tailor's filter, not used by the app: the container runtime or a clean "
-           "exit needs it";
+      // One allow rule serves every architecture of the filter, so a call used on x86_64 is
+      // allowed on i386 too.
+      t += "allowed by tailor's filter, not used by the app on this architecture: the container "
+           "runtime, a clean exit or the same call on another architecture needs it";
       break;
     case Cls::kRemoved:
       t += "allowed by " + baseline + ", removed by tailor";
@@ -627,7 +629,7 @@ std::string emit_report(const Profile& p, const ReportOptions& o) {
                      [](const Cell* a, const Cell* b) { return a->cls < b->cls; });
     for (const Cell* c : rows) {
       h << "<tr><td><code>" << esc(c->name) << "</code></td><td>" << esc(status_text(*c, bname));
-      if ((c->name == "unshare" || c->name == "setns" || c->name == "clone3") &&
+      if ((c->name == "unshare" || c->name == "setns" || c->name == "clone3") && c->in_filter &&
           !p.process.namespaces.empty()) {
         std::set<std::string> ns;
         for (const auto& [flag, ev] : p.process.namespaces) ns.insert(flag);

@@ -318,7 +318,8 @@ TEST_CASE("report: golden page text from hand-written profiles, escaping, drift"
     write_text(dir / "drift.html", html);
     CHECK(html_errors(dir / "drift.html") == "");
     check_golden("report/drift.txt", page_text(dir / "drift.html"));
-    const auto& x64 = page_cells(html).at("x86_64");
+    const auto cells = page_cells(html);
+    const auto& x64 = cells.at("x86_64");
     // New since OLD: ptrace, unshare, fsync (static); gone: mount and chroot.
     for (const char* s : {"ptrace", "unshare", "fsync"}) {
       INFO(s);
