@@ -32,6 +32,7 @@ Command add_run_command(CLI::App& app);      // cmd_run.cpp
 Command add_analyze_command(CLI::App& app);  // cmd_analyze.cpp
 Command add_audit_command(CLI::App& app);    // cmd_audit.cpp
 Command add_harden_command(CLI::App& app);   // cmd_harden.cpp
+Command add_report_command(CLI::App& app);   // cmd_report.cpp
 
 // merge_into() for an input not needed afterwards: moved when `into` is empty (cmd_diff.cpp).
 void merge_moved(Profile& into, Profile&& from);

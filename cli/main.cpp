@@ -597,6 +597,7 @@ Examples:
       tailor::cli::add_analyze_command(app),
       tailor::cli::add_audit_command(app),
       tailor::cli::add_harden_command(app),
+      tailor::cli::add_report_command(app),
   };
   // clang-format on
 

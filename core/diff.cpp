@@ -127,11 +127,7 @@ bool known_on(std::uint32_t arch, const std::string& name) {
 // Every syscall libseccomp knows on `arch` (for policies whose default action allows).
 std::set<std::string> all_syscalls(std::uint32_t arch) {
   std::set<std::string> out;
-  const std::uint64_t base = arch == SCMP_ARCH_X32 ? kX32SyscallBit : 0;
-  for (std::uint64_t nr = 0; nr < 1024; ++nr) {
-    const std::string& n = syscall_name(arch, base + nr);
-    if (n.rfind("syscall_", 0) != 0 && known_on(arch, n)) out.insert(n);
-  }
+  for (const auto& [nr, name] : known_syscalls(arch)) out.insert(name);
   return out;
 }
 

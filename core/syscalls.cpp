@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -77,6 +78,26 @@ const std::string& syscall_name(std::uint32_t scmp_arch, std::uint64_t nr) {
     name = "syscall_" + std::to_string(base);
   }
   return *cache.emplace(key, std::make_unique<std::string>(std::move(name))).first->second;
+}
+
+const std::vector<std::pair<std::uint32_t, std::string>>& known_syscalls(std::uint32_t scmp_arch) {
+  static std::mutex mu;
+  static std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::string>>> cache;
+  std::lock_guard lock(mu);
+  auto [it, fresh] = cache.try_emplace(scmp_arch);
+  if (!fresh) return it->second;
+  // Every table libseccomp carries ends below 1024 (x86_64's near 460); x32 numbers carry the
+  // x32 bit. A name must also resolve back: libseccomp's reverse lookup answers for numbers
+  // whose name it would not accept in a rule on this arch.
+  const std::uint64_t base = scmp_arch == SCMP_ARCH_X32 ? kX32SyscallBit : 0;
+  for (std::uint32_t nr = 0; nr < 1024; ++nr) {
+    std::unique_ptr<char, FreeDeleter> s(
+        seccomp_syscall_resolve_num_arch(scmp_arch, static_cast<int>(base + nr)));
+    if (!s) continue;
+    const int back = seccomp_syscall_resolve_name_arch(scmp_arch, s.get());
+    if (back >= 0 || (back <= -100 && back > -10000)) it->second.emplace_back(nr, s.get());
+  }
+  return it->second;
 }
 
 std::optional<int> syscall_number(std::uint32_t scmp_arch, std::string_view name) {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "tailor/capabilities.h"
+#include "tailor/report.h"
 
 namespace tailor::audit_detail {
 
@@ -51,10 +52,11 @@ bool is_engine(DeployKind k) {
 // Docker's (moby's) default bounding set; containerd's CRI default is the same list. podman's
 // is shorter since 4.0 (no AUDIT_WRITE, MKNOD, NET_RAW).
 const std::set<std::string>& default_caps(const Workload& w) {
-  static const std::set<std::string> kDocker = {
-      "AUDIT_WRITE", "CHOWN",     "DAC_OVERRIDE", "FOWNER", "FSETID",           "KILL",
-      "MKNOD",       "NET_RAW",   "SETFCAP",      "SETGID", "NET_BIND_SERVICE", "SETPCAP",
-      "SETUID",      "SYS_CHROOT"};
+  static const std::set<std::string> kDocker = [] {
+    std::set<std::string> s;
+    for (const auto& c : docker_default_capabilities()) s.insert(c.substr(4));  // without CAP_
+    return s;
+  }();
   static const std::set<std::string> kPodman = {
       "CHOWN",  "DAC_OVERRIDE", "FOWNER", "FSETID",           "KILL",      "SETFCAP",
       "SETGID", "SETPCAP",      "SETUID", "NET_BIND_SERVICE", "SYS_CHROOT"};

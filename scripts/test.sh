@@ -37,6 +37,8 @@ PACKAGES=(
   # generate: AppArmor profiles are compiled by the real parser, YAML checked by a real parser,
   # and seccomp profiles proven in real containers (crun, runc, podman; see environment.md)
   apparmor python3-yaml
+  # report: the HTML page is checked by a strict HTML5 parser and rendered by headless Chromium
+  python3-html5lib chromium
   crun runc podman busybox-static uidmap fuse-overlayfs slirp4netns conmon catatonit
   containernetworking-plugins iptables seccomp jq
   # printed docker run lines are run against a private Docker engine (skipped with a warning

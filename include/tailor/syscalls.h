@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tailor {
 
@@ -24,6 +26,9 @@ std::uint32_t effective_arch(std::uint32_t audit_arch, std::uint64_t nr);
 // Name of syscall `nr` on `scmp_arch` (nr as the kernel passes it, x32 bit included). Unknown
 // numbers get a stable synthetic name "syscall_<nr>" so that nothing is ever dropped. Cached.
 const std::string& syscall_name(std::uint32_t scmp_arch, std::uint64_t nr);
+// Every syscall libseccomp knows on `scmp_arch`, by number (x32: without the x32 bit), ascending:
+// the architecture's whole table, as the runtime's filter sees it. Cached.
+const std::vector<std::pair<std::uint32_t, std::string>>& known_syscalls(std::uint32_t scmp_arch);
 // Number for a name on an arch, or nullopt if libseccomp does not know it there.
 std::optional<int> syscall_number(std::uint32_t scmp_arch, std::string_view name);
 
