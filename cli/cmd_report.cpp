@@ -125,7 +125,8 @@ Command add_report_command(CLI::App& app) {
   auto a = std::make_shared<ReportArgs>();
   sub->add_option("profile", a->inputs, "Recorded tailor profile(s)")->required();
   sub->add_option("--static", a->statics,
-                  "Static findings from tailor analyze (repeatable; merged as profiles are)");
+                  "Static findings from tailor analyze (repeatable; merged as profiles are)")
+      ->allow_extra_args(false);  // one file per --static: the profiles may follow it
   sub->add_option("--baseline", a->baseline,
                   "What the filter is compared with: docker (Docker's default seccomp profile) "
                   "or a Docker/OCI seccomp file")

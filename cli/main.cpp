@@ -571,7 +571,8 @@ Examples:
   add_generate_options(gen, gen_args);
   StaticArgs static_args;
   gen->add_option("--static", static_args.files,
-                  "Static findings from tailor analyze (repeatable; merged as profiles are)");
+                  "Static findings from tailor analyze (repeatable; merged as profiles are)")
+      ->allow_extra_args(false);  // one file per --static: the profiles may follow it
   gen->add_option("--static-mode", static_args.mode,
                   "union: allow static findings too; report: list what tests never exercised")
       ->check(CLI::IsMember({"union", "report"}))

@@ -366,6 +366,12 @@ TEST_CASE("analyze: generate unions static findings or reports them; record --st
   };
   CHECK(allows(union_policy, "fsync"));
   CHECK(allows(union_policy, "openat"));
+  // --static takes one file: the profile may follow it, as in `generate --static S P`.
+  auto swapped = run({tailor_bin(), "generate", "--static", t / "static.json", t / "rec.json",
+                      "--seccomp", t / "swapped.json", "--runtime", "none"});
+  INFO(swapped.err);
+  REQUIRE(swapped.status == 0);
+  CHECK(tailor::test::read_text(t / "swapped.json") == tailor::test::read_text(t / "union.json"));
 
   // report: the filter holds only what the recording saw; the report names what is missing,
   // under the function that makes it.

@@ -373,6 +373,20 @@ TEST_CASE("report cli: merged inputs, --old, --baseline FILE, bad input", "[repo
     CHECK(cells.at("x86_64").at("ptrace").classes.count("used"));
   }
 
+  SECTION("--static takes one file: the profile may come after it") {
+    const RunResult a =
+        run({tailor_bin(), "report", app, "--static", old, "-q", "-o", dir / "after.html"});
+    const RunResult b =
+        run({tailor_bin(), "report", "--static", old, app, "-q", "-o", dir / "before.html"});
+    INFO(a.err << b.err);
+    REQUIRE(a.status == 0);
+    REQUIRE(b.status == 0);
+    CHECK(read_text(dir / "before.html") == read_text(dir / "after.html"));
+    // mount is only in the input given to --static: it was read.
+    const auto cells = page_cells(read_text(dir / "before.html"));
+    CHECK(cells.at("x86_64").at("mount").classes.count("used"));
+  }
+
   SECTION("--baseline FILE: tailor's own filter as the baseline removes nothing") {
     const RunResult g = run(
         {tailor_bin(), "generate", app, "-q", "--runtime", "docker", "--seccomp", dir / "s.json"});
