@@ -1,4 +1,4 @@
-// scale_bench: how `tailor diff`, `merge` and `generate` grow with the number of files in a
+// scale_bench: how `tailor diff`, `merge`, `generate` and `report` grow with the number of files in a
 // profile. See bench/README.md.
 //
 // It records one big real profile (`tailor record -- grep -r -l zzzqqq DIR...`, the recursive
@@ -14,6 +14,8 @@
 //              the paths of every rule that differs against the other side's patterns
 //   merge      `tailor merge P P -o M`
 //   generate   `tailor generate P --seccomp S --apparmor A --flags docker --flags-output F`
+//   report     `tailor report P -o R.html` (every file listed, by directory)
+//   report old `tailor report P --old OLD -o R.html` (the page with the drift drawn)
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -203,13 +205,14 @@ int main(int argc, char** argv) {
   }
   const tailor::Profile full = tailor::load_profile(profile_in);
 
-  std::printf("tailor diff / merge / generate against profile size\n");
+  std::printf("tailor diff / merge / generate / report against profile size\n");
   std::printf("source: %s, %zu file entries; sizes beyond it add copies under renamed roots\n",
               source.c_str(), full.files.size());
   std::printf("median of %d runs; load and write in-process, the rest `tailor ...` as a process\n",
               reps);
   std::fflush(stdout);
-  const char* const kCols[] = {"load", "write", "diff self", "diff drift", "merge", "generate"};
+  const char* const kCols[] = {"load",  "write",    "diff self", "diff drift",
+                               "merge", "generate", "report",    "report old"};
   struct Row {
     std::size_t files = 0, rules = 0;
     double mb = 0;
@@ -242,6 +245,8 @@ int main(int argc, char** argv) {
       add("generate",
           timed({tailor, "generate", pj, "--seccomp", out + ".seccomp.json", "--apparmor",
                  out + ".aa", "--flags", "docker", "--flags-output", out + ".flags"}));
+      add("report", timed({tailor, "report", pj, "-q", "-o", out + ".html"}));
+      add("report old", timed({tailor, "report", pj, "--old", oj, "-q", "-o", out + ".html"}));
     }
     rows.push_back(std::move(row));
     std::fprintf(stderr, "%zu files done\n", n);

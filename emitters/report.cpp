@@ -570,7 +570,9 @@ std::string emit_report(const Profile& p, const ReportOptions& o) {
   // Architectures the baseline admits that tailor's filter leaves out altogether: their whole
   // tables are removed (a 64-bit app gains nothing from the i386 and x32 entry points).
   for (const auto& [arch, calls] : baseline) {
-    if (std::any_of(arches.begin(), arches.end(), [&](const auto& a) { return a.first == arch; }))
+    // (a named copy: clang 14 cannot capture a structured binding)
+    const std::string& name = arch;
+    if (std::any_of(arches.begin(), arches.end(), [&](const auto& a) { return a.first == name; }))
       continue;
     if (filter.count(arch) || calls.empty()) continue;
     h << "<p class=\"note\">" << esc(bname) << " also admits the " << esc(arch) << " table ("
