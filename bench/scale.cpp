@@ -1,5 +1,5 @@
-// scale_bench: how `tailor diff`, `merge`, `generate` and `report` grow with the number of files in a
-// profile. See bench/README.md.
+// scale_bench: how `tailor diff`, `merge`, `generate` and `report` grow with the number of files in
+// a profile. See bench/README.md.
 //
 // It records one big real profile (`tailor record -- grep -r -l zzzqqq DIR...`, the recursive
 // search of issue 10), then cuts it into profiles of the sizes asked for: the first N file
